@@ -1,0 +1,746 @@
+/**
+ * The cluster spec: the single definition from which the JSON Schema, the TypeScript types
+ * and docs/spec.md are derived. Field meaning lives here and nowhere else.
+ */
+import { Type, type TProperties, type TSchema } from "@sinclair/typebox";
+import { DNS1123_LABEL_EXPECTED, DNS1123_LABEL_MAX, DNS1123_LABEL_PATTERN } from "./kube-names";
+import { computed, integerEnum, optional, required, strictObject, stringEnum, withDefault } from "./schema-kit";
+import { DEFAULT_ETCD_VERSION, SUPPORTED_ETCD_MINORS, SUPPORTED_KUBERNETES_MINORS } from "./versions";
+
+export const API_VERSION = "kraken.dev/v1alpha1";
+export const KIND = "Cluster";
+export const SCHEMA_ID = "https://kraken.dev/schemas/v1alpha1/cluster.json";
+
+// ---------------------------------------------------------------------------------------------
+// Reusable value shapes
+// ---------------------------------------------------------------------------------------------
+
+const dnsLabel = () =>
+  Type.String({ pattern: DNS1123_LABEL_PATTERN, minLength: 1, maxLength: DNS1123_LABEL_MAX });
+
+/** Shape only; ipv4 validity, host bits and overlaps are semantic rules with better messages. */
+const ipv4Cidr = () => Type.String({ pattern: "^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$" });
+const CIDR_EXPECTED = "an IPv4 CIDR such as 10.0.0.0/16";
+
+const ipv4Address = () => Type.String({ pattern: "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$" });
+
+const envVarName = () => Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$", maxLength: 255 });
+const ENV_EXPECTED = "an environment variable name (letters, digits and '_', not starting with a digit)";
+
+const stringMap = () => Type.Record(Type.String(), Type.String());
+
+const awsId = (prefix: string) => Type.String({ pattern: `^${prefix}-([0-9a-f]{8}|[0-9a-f]{17})$` });
+
+const kmsKeyArn = () =>
+  Type.String({ pattern: "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/.+$" });
+const KMS_EXPECTED = "a KMS key or alias ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)";
+
+const kubernetesVersion = () => Type.String({ pattern: "^1\\.[0-9]+(\\.[0-9]+)?$" });
+const KUBERNETES_VERSION_EXPECTED = `a Kubernetes minor ("1.36") or patch release ("1.36.2") of a supported minor (${SUPPORTED_KUBERNETES_MINORS.join(", ")})`;
+
+// ---------------------------------------------------------------------------------------------
+// Machines
+// ---------------------------------------------------------------------------------------------
+
+export const EBS_VOLUME_TYPES = ["gp3", "gp2", "io1", "io2"] as const;
+
+const awsImage = (where: string) =>
+  strictObject(
+    {
+      amiId: optional(awsId("ami"), "- use ssmParameter", {
+        description: "An explicit AMI ID. Use it to plan without any AWS call, or to pin an image.",
+        examples: ["ami-0123456789abcdef0"],
+        expected: "an AMI ID (ami- and 8 or 17 hex digits)",
+      }),
+      ssmParameter: optional(Type.String({ pattern: "^/[A-Za-z0-9_./-]+$", maxLength: 2048 }), "- use amiId", {
+        description: "An SSM public parameter that names the current AMI, resolved at plan time.",
+        examples: ["/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id"],
+        expected: "an SSM parameter name starting with '/'",
+      }),
+    },
+    {
+      minProperties: 1,
+      maxProperties: 1,
+      description: `The machine image ${where}: exactly one of amiId or ssmParameter.`,
+      examples: [{ amiId: "ami-0123456789abcdef0" }],
+    },
+  );
+
+const ebsVolume = (role: string, sizeGib: number) =>
+  strictObject(
+    {
+      sizeGib: withDefault(Type.Integer({ minimum: 8, maximum: 16384 }), sizeGib, {
+        description: `Size of the ${role} in GiB.`,
+        examples: [sizeGib * 2],
+      }),
+      type: withDefault(stringEnum(EBS_VOLUME_TYPES), "gp3", {
+        description: "EBS volume type.",
+        examples: ["io2"],
+      }),
+      iops: optional(Type.Integer({ minimum: 100, maximum: 256000 }), "- the volume type's baseline (3000 for gp3)", {
+        description: "Provisioned IOPS; gp3, io1 and io2 only, and required for io1 and io2.",
+        examples: [6000],
+      }),
+      throughputMibps: optional(Type.Integer({ minimum: 125, maximum: 2000 }), "- 125 MiB/s (gp3 baseline)", {
+        description: "Provisioned throughput in MiB/s; gp3 only.",
+        examples: [250],
+      }),
+    },
+    { description: `The ${role}. Always encrypted (see provider.aws.ebsKmsKeyArn).`, examples: [{ sizeGib, type: "gp3" }] },
+  );
+
+const instanceType = () => Type.String({ pattern: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$", maxLength: 64 });
+const INSTANCE_TYPE_EXPECTED = "an EC2 instance type such as m6i.large";
+
+/** AWS machine of a fixed-size role (etcd members, control-plane nodes). */
+const awsFixedMachine = <E extends TProperties>(role: string, defaults: { instanceType: string; rootGib: number }, extra: E) =>
+  strictObject(
+    {
+      instanceType: withDefault(instanceType(), defaults.instanceType, {
+        description: `EC2 instance type of each ${role}.`,
+        examples: ["m7i.xlarge"],
+        expected: INSTANCE_TYPE_EXPECTED,
+      }),
+      image: computed(awsImage(`of each ${role}`), "- provider.aws.image, else Ubuntu 24.04 LTS for the instance type's architecture", {
+        description: `The machine image of each ${role}; overrides provider.aws.image.`,
+        examples: [{ amiId: "ami-0123456789abcdef0" }],
+      }),
+      rootVolume: withDefault(ebsVolume("root volume", defaults.rootGib), {}, {
+        description: "The root volume.",
+        examples: [{ sizeGib: defaults.rootGib * 2 }],
+      }),
+      ...extra,
+    },
+    { description: `How each ${role} is built on AWS.`, examples: [{ instanceType: defaults.instanceType }] },
+  );
+
+export const SPOT_ALLOCATION_STRATEGIES = [
+  "price-capacity-optimized",
+  "capacity-optimized",
+  "capacity-optimized-prioritized",
+  "lowest-price",
+] as const;
+
+const awsPoolMachine = strictObject(
+  {
+    instanceTypes: withDefault(Type.Array(instanceType(), { minItems: 1, maxItems: 20, uniqueItems: true }), ["m6i.large"], {
+      description:
+        "EC2 instance types the pool may use, in priority order. Several types widen the capacity spot instances can come from; all must share one CPU architecture.",
+      examples: [["m6i.xlarge", "m6a.xlarge", "m5.xlarge"]],
+      expected: INSTANCE_TYPE_EXPECTED,
+    }),
+    onDemandBaseCapacity: withDefault(Type.Integer({ minimum: 0 }), 0, {
+      description: "How many of the pool's instances are always on-demand before any spot instance is used.",
+      examples: [2],
+    }),
+    onDemandPercentageAboveBase: withDefault(Type.Integer({ minimum: 0, maximum: 100 }), 100, {
+      description: "Percentage of instances above the base that are on-demand; the rest are spot. 100 means no spot, 0 all spot.",
+      examples: [0, 25],
+    }),
+    spotAllocationStrategy: withDefault(stringEnum(SPOT_ALLOCATION_STRATEGIES), "price-capacity-optimized", {
+      description: "How the auto scaling group chooses spot capacity pools.",
+      examples: ["capacity-optimized"],
+    }),
+    availabilityZones: computed(
+      Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true }),
+      "- every zone of provider.aws.availabilityZones",
+      {
+        description: "The availability zones the pool spreads over; a subset of provider.aws.availabilityZones.",
+        examples: [["us-west-2a", "us-west-2b"]],
+      },
+    ),
+    image: computed(awsImage("of the pool's nodes"), "- provider.aws.image, else Ubuntu 24.04 LTS for the instance type's architecture", {
+      description: "The machine image of the pool's nodes; overrides provider.aws.image (GPU pools usually need their own).",
+      examples: [{ amiId: "ami-0123456789abcdef0" }],
+    }),
+    rootVolume: withDefault(ebsVolume("root volume", 80), {}, {
+      description: "The root volume, which also holds container images.",
+      examples: [{ sizeGib: 200 }],
+    }),
+  },
+  { description: "How the pool's nodes are built on AWS.", examples: [{ instanceTypes: ["m6i.large"] }] },
+);
+
+const maasMachine = (role: string, countRule: string) =>
+  strictObject(
+    {
+      pool: optional(Type.String({ minLength: 1, maxLength: 256 }), "- any resource pool", {
+        description: `MAAS resource pool to allocate each ${role} from.`,
+        examples: ["kubernetes"],
+      }),
+      zone: optional(Type.String({ minLength: 1, maxLength: 256 }), "- any zone", {
+        description: `MAAS availability zone to allocate each ${role} from.`,
+        examples: ["rack-a"],
+      }),
+      tags: withDefault(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true }), [], {
+        description: `MAAS tags a machine must carry to become a ${role}.`,
+        examples: [["etcd", "nvme"]],
+      }),
+      minCpuCount: optional(Type.Integer({ minimum: 1 }), "- no minimum", {
+        description: `Minimum CPU cores of each ${role}.`,
+        examples: [8],
+      }),
+      minMemoryMib: optional(Type.Integer({ minimum: 512 }), "- no minimum", {
+        description: `Minimum memory of each ${role} in MiB.`,
+        examples: [32768],
+      }),
+      hostnames: optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true }), "- any matching machine", {
+        description: `Explicit MAAS hostnames, one per ${role}; ${countRule}.`,
+        examples: [["etcd-a1", "etcd-a2", "etcd-a3"]],
+      }),
+      systemIds: optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true }), "- any matching machine", {
+        description: `Explicit MAAS system IDs, one per ${role}, instead of hostnames; ${countRule}.`,
+        examples: [["4y3h7n", "4y3h7p", "4y3h7q"]],
+      }),
+    },
+    { description: `How each ${role} is chosen among MAAS machines.`, examples: [{ tags: ["etcd"] }] },
+  );
+
+/** A role's machine: one block per provider, and only the cluster's provider's block may be set. */
+const machine = <A extends TSchema, M extends TSchema>(role: string, aws: A, maas: M) =>
+  strictObject(
+    {
+      aws: optional(aws, "- the defaults below, when the provider is aws", {
+        description: `The ${role} on AWS.`,
+        examples: [{}],
+      }),
+      maas: optional(maas, "- any ready machine, when the provider is maas", {
+        description: `The ${role} on MAAS.`,
+        examples: [{ tags: ["kubernetes"] }],
+      }),
+    },
+    {
+      maxProperties: 1,
+      description: `Machine shape of the ${role}, under the key of the cluster's provider.`,
+      examples: [{ aws: {} }],
+    },
+  );
+
+// ---------------------------------------------------------------------------------------------
+// Top-level sections
+// ---------------------------------------------------------------------------------------------
+
+const metadata = strictObject(
+  {
+    name: required(dnsLabel(), {
+      description:
+        "The cluster's name: unique across the fleet, part of every resource name and of the state key. Changing it makes a new cluster.",
+      examples: ["prod-usw2"],
+      expected: DNS1123_LABEL_EXPECTED,
+    }),
+    labels: withDefault(stringMap(), {}, {
+      description: "Kubernetes-style labels for selecting clusters in a fleet; keys and values follow Kubernetes label rules.",
+      examples: [{ env: "prod", team: "platform" }],
+    }),
+  },
+  { description: "Identifies the cluster.", examples: [{ name: "prod-usw2" }] },
+);
+
+const kubernetes = strictObject(
+  {
+    version: required(kubernetesVersion(), {
+      description: `Kubernetes version of the control plane: a minor (the latest patch is installed) or a patch release to pin. Supported minors: ${SUPPORTED_KUBERNETES_MINORS.join(", ")}.`,
+      examples: ["1.36", "1.36.2"],
+      expected: KUBERNETES_VERSION_EXPECTED,
+    }),
+    podCidr: withDefault(ipv4Cidr(), "10.244.0.0/16", {
+      description: "Pod network. Must not overlap the VPC or service CIDR, and must hold one nodeCidrMaskSize block per node.",
+      examples: ["10.244.0.0/16"],
+      expected: CIDR_EXPECTED,
+    }),
+    serviceCidr: withDefault(ipv4Cidr(), "10.96.0.0/12", {
+      description: "Service (ClusterIP) network, /12 to /28. Must not overlap the VPC or pod CIDR.",
+      examples: ["10.96.0.0/12"],
+      expected: CIDR_EXPECTED,
+    }),
+    nodeCidrMaskSize: withDefault(Type.Integer({ minimum: 16, maximum: 28 }), 24, {
+      description: "Prefix length of the pod range each node gets from podCidr.",
+      examples: [24, 25],
+    }),
+    clusterDomain: withDefault(Type.String({ minLength: 1, maxLength: 253 }), "cluster.local", {
+      description: "DNS domain of Services.",
+      examples: ["cluster.local"],
+    }),
+  },
+  { description: "Kubernetes version and networks.", examples: [{ version: "1.36" }] },
+);
+
+const existingVpc = strictObject(
+  {
+    vpcId: required(awsId("vpc"), {
+      description: "ID of the VPC to build in. provider.aws.vpcCidr must be its primary CIDR.",
+      examples: ["vpc-0123456789abcdef0"],
+      expected: "a VPC ID (vpc- and 8 or 17 hex digits)",
+    }),
+    privateSubnetIds: required(Type.Array(awsId("subnet"), { minItems: 1, uniqueItems: true }), {
+      description:
+        "Private subnets for nodes, one per entry of provider.aws.availabilityZones and in the same order. They need a route to a NAT gateway.",
+      examples: [["subnet-0123456789abcdef0", "subnet-0123456789abcdef1", "subnet-0123456789abcdef2"]],
+      expected: "a subnet ID (subnet- and 8 or 17 hex digits)",
+    }),
+    publicSubnetIds: optional(
+      Type.Array(awsId("subnet"), { minItems: 1, uniqueItems: true }),
+      "- none; a public API endpoint then needs them",
+      {
+        description: "Public subnets for a public API load balancer, one per availability zone and in the same order.",
+        examples: [["subnet-0fedcba9876543210", "subnet-0fedcba9876543211", "subnet-0fedcba9876543212"]],
+        expected: "a subnet ID (subnet- and 8 or 17 hex digits)",
+      },
+    ),
+  },
+  {
+    description: "Reuse an existing VPC and subnets instead of creating a network.",
+    examples: [{ vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0"] }],
+  },
+);
+
+const awsProvider = strictObject(
+  {
+    region: required(Type.String({ pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]+$" }), {
+      description: "AWS region of the cluster.",
+      examples: ["us-west-2"],
+      expected: "an AWS region such as us-west-2",
+    }),
+    availabilityZones: required(Type.Array(Type.String({ pattern: "^[a-z]{2}-[a-z0-9-]+[a-z]$" }), { minItems: 1, maxItems: 6, uniqueItems: true }), {
+      description:
+        "Availability zones to spread etcd members, control-plane nodes and pools over. Given explicitly so that planning needs no AWS call.",
+      examples: [["us-west-2a", "us-west-2b", "us-west-2c"]],
+      expected: "an availability zone of the region, such as us-west-2a",
+    }),
+    vpcCidr: withDefault(ipv4Cidr(), "10.0.0.0/16", {
+      description: "CIDR of the VPC, /16 to /24; with existingVpc, that VPC's primary CIDR. Must not overlap the pod or service CIDR.",
+      examples: ["10.20.0.0/16"],
+      expected: CIDR_EXPECTED,
+    }),
+    existingVpc: optional(existingVpc, "- a new VPC with a public and a private subnet per availability zone", {
+      description: "An existing VPC and subnets to build in.",
+      examples: [{ vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0"] }],
+    }),
+    natGateways: withDefault(stringEnum(["perZone", "single"]), "perZone", {
+      description: "NAT gateways of a new VPC: one per availability zone (survives a zone outage) or a single one (cheaper).",
+      examples: ["single"],
+    }),
+    image: optional(awsImage("of every machine"), "- Ubuntu 24.04 LTS for each machine's CPU architecture, from Canonical's public SSM parameter", {
+      description: "The default machine image of every role; each role's machine.aws.image overrides it.",
+      examples: [{ amiId: "ami-0123456789abcdef0" }],
+    }),
+    ebsKmsKeyArn: optional(kmsKeyArn(), "- the account's AWS-managed EBS key (aws/ebs)", {
+      description: "KMS key that encrypts every EBS volume of the cluster.",
+      examples: ["arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+      expected: KMS_EXPECTED,
+    }),
+    sshKeyName: optional(Type.String({ minLength: 1, maxLength: 255 }), "- no SSH key; reach machines through SSM Session Manager", {
+      description: "Name of an EC2 key pair installed on every machine.",
+      examples: ["platform-admins"],
+    }),
+    tags: withDefault(stringMap(), {}, {
+      description: "Extra AWS tags on every resource (keys up to 128 characters, values up to 256, no 'aws:' prefix).",
+      examples: [{ "cost-center": "platform" }],
+    }),
+  },
+  { description: "Build the cluster on AWS.", examples: [{ region: "us-west-2", availabilityZones: ["us-west-2a"] }] },
+);
+
+const maasProvider = strictObject(
+  {
+    apiUrl: required(Type.String({ pattern: "^https?://[^\\s]+$" }), {
+      description: "URL of the MAAS API.",
+      examples: ["https://maas.example.com:5240/MAAS"],
+      expected: "an http or https URL",
+    }),
+    apiKeyEnv: withDefault(envVarName(), "MAAS_API_KEY", {
+      description: "Environment variable that holds the MAAS API key; the key itself never goes in the spec.",
+      examples: ["MAAS_API_KEY"],
+      expected: ENV_EXPECTED,
+    }),
+    apiVersion: withDefault(Type.String({ pattern: "^[0-9]+\\.[0-9]+$" }), "2.0", {
+      description: "MAAS API version.",
+      examples: ["2.0"],
+      expected: "a version such as 2.0",
+    }),
+    tlsCaCertPath: optional(Type.String({ minLength: 1 }), "- the system's trusted CAs", {
+      description: "Path to the CA certificate that signs the MAAS API's TLS certificate.",
+      examples: ["/etc/ssl/maas-ca.pem"],
+    }),
+    tlsInsecureSkipVerify: withDefault(Type.Boolean(), false, {
+      description: "Skip TLS verification of the MAAS API. For lab use only.",
+      examples: [true],
+    }),
+    distroSeries: withDefault(Type.String({ minLength: 1 }), "noble", {
+      description: "Ubuntu series MAAS deploys on every machine.",
+      examples: ["noble"],
+    }),
+    hweKernel: optional(Type.String({ minLength: 1 }), "- MAAS's default kernel for the series", {
+      description: "Hardware-enablement kernel to deploy.",
+      examples: ["hwe-24.04"],
+    }),
+    controlPlaneEndpoint: required(
+      strictObject(
+        {
+          vip: optional(ipv4Address(), "- use dnsName", {
+            description: "A free IPv4 address in the machines' subnet, announced by kube-vip on the control-plane nodes.",
+            examples: ["192.168.10.5"],
+            expected: "an IPv4 address",
+          }),
+          dnsName: optional(Type.String({ minLength: 1, maxLength: 253 }), "- use vip", {
+            description: "A DNS name you keep pointed at the control-plane nodes (your own load balancer or round-robin records).",
+            examples: ["api.dc1.example.com"],
+          }),
+        },
+        { minProperties: 1, maxProperties: 1 },
+      ),
+      {
+        description: "How clients reach the API servers on bare metal: exactly one of vip or dnsName.",
+        examples: [{ vip: "192.168.10.5" }],
+      },
+    ),
+  },
+  {
+    description: "Build the cluster on bare metal through Canonical MAAS.",
+    examples: [{ apiUrl: "https://maas.example.com:5240/MAAS", controlPlaneEndpoint: { vip: "192.168.10.5" } }],
+  },
+);
+
+const provider = strictObject(
+  {
+    aws: optional(awsProvider, "- set maas instead", {
+      description: "Build on AWS.",
+      examples: [{ region: "us-west-2", availabilityZones: ["us-west-2a", "us-west-2b", "us-west-2c"] }],
+    }),
+    maas: optional(maasProvider, "- set aws instead", {
+      description: "Build on bare metal through Canonical MAAS.",
+      examples: [{ apiUrl: "https://maas.example.com:5240/MAAS", controlPlaneEndpoint: { vip: "192.168.10.5" } }],
+    }),
+  },
+  { minProperties: 1, maxProperties: 1 },
+);
+
+const MINIMAL_SPEC_EXAMPLE = {
+  kubernetes: { version: "1.36" },
+  provider: { aws: { region: "us-west-2", availabilityZones: ["us-west-2a"] } },
+  etcd: [{ name: "main", members: 1 }],
+  controlPlane: { replicas: 1 },
+  nodePools: [{ name: "general", minSize: 1, maxSize: 3 }],
+};
+
+export const ETCD_MEMBER_COUNTS = [1, 3, 5, 7] as const;
+
+const etcdCluster = strictObject(
+  {
+    name: required(dnsLabel(), {
+      description: "Name of the etcd cluster, unique within the cluster.",
+      examples: ["main", "events"],
+      expected: DNS1123_LABEL_EXPECTED,
+    }),
+    members: withDefault(integerEnum(ETCD_MEMBER_COUNTS), 3, {
+      description:
+        "Number of members. Odd, so that a majority survives: 3 tolerates one failure, 5 two. 1 has no fault tolerance.",
+      examples: [5],
+      expected: "1, 3, 5 or 7 (an odd number, so that a majority of members stays available)",
+    }),
+    version: withDefault(Type.String({ pattern: "^3\\.[0-9]+\\.[0-9]+$" }), DEFAULT_ETCD_VERSION, {
+      description: `etcd release to run. Supported minors: ${SUPPORTED_ETCD_MINORS.join(", ")}.`,
+      examples: ["3.5.21"],
+      expected: `an etcd release such as ${DEFAULT_ETCD_VERSION}`,
+    }),
+    resources: computed(
+      Type.Array(Type.String({ pattern: "^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[a-z][a-z0-9]*$" }), { uniqueItems: true }),
+      '- ["events"] for an etcd cluster named events, [] otherwise',
+      {
+        description:
+          "Kubernetes resources this etcd cluster stores instead of the primary one (the API server's --etcd-servers-overrides), as group/resource or resource for the core group. Exactly one etcd cluster has none: the primary.",
+        examples: [["events"], ["coordination.k8s.io/leases"]],
+        expected: "a resource such as events or coordination.k8s.io/leases",
+      },
+    ),
+    machine: computed(
+      machine(
+        "etcd members",
+        awsFixedMachine("etcd member", { instanceType: "m6i.large", rootGib: 20 }, {
+          dataVolume: withDefault(ebsVolume("data volume, a separate EBS volume that holds etcd's data directory", 20), {}, {
+            description: "The data volume of each member, kept when the instance is replaced.",
+            examples: [{ sizeGib: 50, type: "gp3", iops: 6000 }],
+          }),
+        }),
+        maasMachine("etcd member", "as many as members"),
+      ),
+      "- the provider's defaults",
+      { description: "Machines of the members.", examples: [{ aws: { instanceType: "m6i.large" } }] },
+    ),
+  },
+  { description: "A dedicated etcd cluster.", examples: [{ name: "main", members: 3 }] },
+);
+
+const taint = strictObject(
+  {
+    key: required(Type.String({ minLength: 1 }), {
+      description: "Taint key, with the syntax of a label key.",
+      examples: ["nvidia.com/gpu"],
+    }),
+    value: withDefault(Type.String(), "", {
+      description: "Taint value, with the syntax of a label value.",
+      examples: ["present"],
+    }),
+    effect: required(stringEnum(["NoSchedule", "PreferNoSchedule", "NoExecute"]), {
+      description: "What the taint does to pods that do not tolerate it.",
+      examples: ["NoSchedule"],
+    }),
+  },
+  { description: "A taint the kubelet registers the node with.", examples: [{ key: "dedicated", value: "gpu", effect: "NoSchedule" }] },
+);
+
+const nodePool = strictObject(
+  {
+    name: required(dnsLabel(), {
+      description: "Name of the pool, unique within the cluster; nodes carry it in the kraken.dev/pool label.",
+      examples: ["general"],
+      expected: DNS1123_LABEL_EXPECTED,
+    }),
+    minSize: required(Type.Integer({ minimum: 0, maximum: 1000 }), {
+      description: "Fewest nodes the pool scales to.",
+      examples: [3],
+    }),
+    maxSize: required(Type.Integer({ minimum: 0, maximum: 1000 }), {
+      description: "Most nodes the pool scales to; at least minSize.",
+      examples: [10],
+    }),
+    desiredSize: computed(Type.Integer({ minimum: 0, maximum: 1000 }), "- minSize", {
+      description: "Nodes to run now, between minSize and maxSize. A cluster autoscaler may change it afterwards.",
+      examples: [4],
+    }),
+    kubernetesVersion: computed(kubernetesVersion(), "- spec.kubernetes.version", {
+      description:
+        "Kubelet version of the pool, to upgrade pools after the control plane. Never newer than the control plane, and at most 3 minors older.",
+      examples: ["1.35"],
+      expected: KUBERNETES_VERSION_EXPECTED,
+    }),
+    labels: withDefault(stringMap(), {}, {
+      description:
+        "Labels the kubelet registers the node with, following Kubernetes label rules. Prefixes under kubernetes.io and k8s.io are refused by the NodeRestriction admission plugin (except node.kubernetes.io and kubelet.kubernetes.io); kraken.dev is reserved.",
+      examples: [{ workload: "batch", "node.kubernetes.io/lifecycle": "spot" }],
+    }),
+    taints: withDefault(Type.Array(taint), [], {
+      description: "Taints the kubelet registers the node with.",
+      examples: [[{ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" }]],
+    }),
+    maxPods: withDefault(Type.Integer({ minimum: 10, maximum: 1024 }), 110, {
+      description: "Most pods per node (the kubelet's maxPods). Must fit in the node's pod range (kubernetes.nodeCidrMaskSize).",
+      examples: [250],
+    }),
+    minHealthyPercent: withDefault(Type.Integer({ minimum: 0, maximum: 100 }), 90, {
+      description: "During a rolling replacement, the share of the pool kept in service; lower replaces faster.",
+      examples: [75],
+    }),
+    machine: computed(machine("pool's nodes", awsPoolMachine, maasMachine("node", "at least maxSize of them")), "- the provider's defaults", {
+      description: "Machines of the pool.",
+      examples: [{ aws: { instanceTypes: ["m6i.xlarge", "m6a.xlarge"] } }],
+    }),
+  },
+  { description: "A group of worker nodes with one shape, labels and taints.", examples: [{ name: "general", minSize: 3, maxSize: 10 }] },
+);
+
+const apiServer = strictObject(
+  {
+    public: withDefault(Type.Boolean(), false, {
+      description: "Put the API load balancer on the internet (AWS). A public endpoint needs a non-empty allowedCidrs.",
+      examples: [true],
+    }),
+    allowedCidrs: withDefault(Type.Array(ipv4Cidr(), { uniqueItems: true }), [], {
+      description: "Networks, besides the cluster's own VPC, allowed to reach the API on 6443.",
+      examples: [["203.0.113.0/24"]],
+      expected: CIDR_EXPECTED,
+    }),
+    extraSans: withDefault(Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { uniqueItems: true }), [], {
+      description: "Extra DNS names or IP addresses on the API server's certificate, for names you point at the endpoint.",
+      examples: [["api.prod.example.com"]],
+    }),
+  },
+  { description: "How the Kubernetes API is exposed.", examples: [{ public: false }] },
+);
+
+const controlPlane = strictObject(
+  {
+    replicas: withDefault(Type.Integer({ minimum: 1, maximum: 9 }), 3, {
+      description: "Number of control-plane nodes behind the API load balancer. 1 is not highly available.",
+      examples: [3],
+    }),
+    apiServer: withDefault(apiServer, {}, {
+      description: "API endpoint and access.",
+      examples: [{ public: true, allowedCidrs: ["203.0.113.0/24"] }],
+    }),
+    machine: computed(
+      machine(
+        "control-plane nodes",
+        awsFixedMachine("control-plane node", { instanceType: "m6i.large", rootGib: 50 }, {}),
+        maasMachine("control-plane node", "as many as replicas"),
+      ),
+      "- the provider's defaults",
+      { description: "Machines of the control plane.", examples: [{ aws: { instanceType: "m6i.xlarge" } }] },
+    ),
+  },
+  { description: "The Kubernetes control plane.", examples: [{ replicas: 3 }] },
+);
+
+export const STATE_BACKENDS = ["local", "s3", "pg", "kubernetes"] as const;
+
+const state = strictObject(
+  {
+    backend: withDefault(stringEnum(STATE_BACKENDS), "local", {
+      description: "Where Terraform keeps the cluster's state, with locking. local is for trying things out: one admin, one machine.",
+      examples: ["s3"],
+    }),
+    local: optional(
+      strictObject(
+        {
+          path: computed(Type.String({ minLength: 1 }), "- terraform.<metadata.name>.tfstate", {
+            description: "Path of the state file, relative to where cdktf runs.",
+            examples: ["state/prod-usw2.tfstate"],
+          }),
+        },
+      ),
+      "- defaults below, when backend is local",
+      { description: "Settings of the local backend.", examples: [{ path: "state/prod-usw2.tfstate" }] },
+    ),
+    s3: optional(
+      strictObject(
+        {
+          bucket: required(Type.String({ pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$" }), {
+            description: "S3 bucket that holds the state (created by the StateStore stack).",
+            examples: ["acme-kraken-state"],
+            expected: "an S3 bucket name: 3 to 63 lower-case letters, digits, '.' and '-'",
+          }),
+          region: computed(Type.String({ pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]+$" }), "- provider.aws.region", {
+            description: "Region of the bucket; required for MAAS clusters.",
+            examples: ["us-east-1"],
+            expected: "an AWS region such as us-west-2",
+          }),
+          keyPrefix: withDefault(Type.String({ pattern: "^[A-Za-z0-9!_.*'()/-]+$" }), "kraken", {
+            description: "Prefix of the state object's key; the key is <keyPrefix>/<metadata.name>/terraform.tfstate.",
+            examples: ["clusters"],
+          }),
+          useLockfile: withDefault(Type.Boolean(), true, {
+            description: "Lock with an S3 lock file (Terraform 1.11 S3-native locking).",
+            examples: [true],
+          }),
+          dynamodbTable: optional(Type.String({ pattern: "^[A-Za-z0-9_.-]{3,255}$" }), "- no DynamoDB lock", {
+            description: "DynamoDB table for locking, for setups older than S3-native locking.",
+            examples: ["terraform-locks"],
+          }),
+          kmsKeyArn: optional(kmsKeyArn(), "- SSE-S3 encryption", {
+            description: "KMS key that encrypts the state object.",
+            examples: ["arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+            expected: KMS_EXPECTED,
+          }),
+        },
+      ),
+      "- required when backend is s3",
+      { description: "Settings of the s3 backend; the state is always encrypted.", examples: [{ bucket: "acme-kraken-state" }] },
+    ),
+    pg: optional(
+      strictObject(
+        {
+          connStrEnv: withDefault(envVarName(), "KRAKEN_PG_CONN_STR", {
+            description: "Environment variable holding the PostgreSQL connection string; the password never goes in the spec.",
+            examples: ["TF_STATE_PG"],
+            expected: ENV_EXPECTED,
+          }),
+          schemaName: computed(Type.String({ pattern: "^[a-z_][a-z0-9_]{0,62}$" }), "- kraken_<metadata.name with '-' as '_'>", {
+            description: "PostgreSQL schema that holds this cluster's state.",
+            examples: ["kraken_prod_usw2"],
+            expected: "a PostgreSQL identifier: lower-case letters, digits and '_'",
+          }),
+        },
+      ),
+      "- defaults below, when backend is pg",
+      { description: "Settings of the pg backend.", examples: [{ connStrEnv: "TF_STATE_PG" }] },
+    ),
+    kubernetes: optional(
+      strictObject(
+        {
+          namespace: withDefault(dnsLabel(), "kraken-state", {
+            description: "Namespace of the management cluster that holds the state Secret and lock Lease.",
+            examples: ["kraken-state"],
+            expected: DNS1123_LABEL_EXPECTED,
+          }),
+          secretSuffix: computed(dnsLabel(), "- metadata.name", {
+            description: "Suffix of the state Secret's name (tfstate-default-<secretSuffix>).",
+            examples: ["prod-usw2"],
+            expected: DNS1123_LABEL_EXPECTED,
+          }),
+          configPath: optional(Type.String({ minLength: 1 }), "- KUBECONFIG or ~/.kube/config", {
+            description: "Kubeconfig of the management cluster.",
+            examples: ["~/.kube/management.yaml"],
+          }),
+          configContext: optional(Type.String({ minLength: 1 }), "- the kubeconfig's current context", {
+            description: "Context of the kubeconfig to use.",
+            examples: ["management"],
+          }),
+        },
+      ),
+      "- defaults below, when backend is kubernetes",
+      { description: "Settings of the kubernetes backend.", examples: [{ namespace: "kraken-state" }] },
+    ),
+  },
+  { description: "Terraform state of the cluster.", examples: [{ backend: "local" }] },
+);
+
+const addons = strictObject({}, {
+  description: "In-cluster addons (monitoring, logging, alerting). Their settings arrive with the addons themselves; none is accepted yet.",
+  examples: [{}],
+});
+
+const clusterSpec = strictObject(
+  {
+    kubernetes: required(kubernetes, { description: "Kubernetes version and networks.", examples: [{ version: "1.36" }] }),
+    provider: required(provider, {
+      description: "Where the cluster runs: exactly one of aws or maas.",
+      examples: [{ aws: { region: "us-west-2", availabilityZones: ["us-west-2a", "us-west-2b", "us-west-2c"] } }],
+    }),
+    etcd: required(Type.Array(etcdCluster, { minItems: 1, maxItems: 4 }), {
+      description:
+        "Dedicated etcd clusters. One is the primary; others take resources off it (kraken-lib's classic layout keeps Kubernetes events in their own etcd cluster).",
+      examples: [[{ name: "main", members: 3 }, { name: "events", members: 3 }]],
+    }),
+    controlPlane: withDefault(controlPlane, {}, {
+      description: "The Kubernetes control plane.",
+      examples: [{ replicas: 3 }],
+    }),
+    nodePools: withDefault(Type.Array(nodePool, { maxItems: 50 }), [], {
+      description: "Groups of worker nodes.",
+      examples: [[{ name: "general", minSize: 3, maxSize: 10 }]],
+    }),
+    state: withDefault(state, {}, {
+      description: "Terraform state of the cluster.",
+      examples: [{ backend: "s3", s3: { bucket: "acme-kraken-state" } }],
+    }),
+    addons: withDefault(addons, {}, {
+      description: "In-cluster addons.",
+      examples: [{}],
+    }),
+  },
+  { description: "The cluster's desired shape.", examples: [MINIMAL_SPEC_EXAMPLE] },
+);
+
+/** A whole spec document: one cluster. */
+export const ClusterDocumentSchema = strictObject(
+  {
+    apiVersion: required(Type.Literal(API_VERSION), {
+      description: "Version of the spec format.",
+      examples: [API_VERSION],
+      expected: API_VERSION,
+    }),
+    kind: required(Type.Literal(KIND), {
+      description: "Kind of document.",
+      examples: [KIND],
+      expected: KIND,
+    }),
+    metadata: required(metadata, { description: "Identifies the cluster.", examples: [{ name: "prod-usw2" }] }),
+    spec: required(clusterSpec, { description: "The cluster's desired shape.", examples: [MINIMAL_SPEC_EXAMPLE] }),
+  },
+  {
+    $id: SCHEMA_ID,
+    title: "kraken-lib Cluster",
+    description: "A Kubernetes cluster defined for kraken-lib: control plane, dedicated etcd clusters, node pools and state.",
+    examples: [{ apiVersion: API_VERSION, kind: KIND, metadata: { name: "dev" }, spec: MINIMAL_SPEC_EXAMPLE }],
+  },
+);
