@@ -68,7 +68,8 @@ function collectSections(schema: SchemaNode, path: string, into: Section[]): voi
 
 function renderSection(section: Section): string {
   const title = section.path === "" ? "Document" : `\`${section.path}\``;
-  const lines = [`### ${title}`, "", section.schema.description ?? "", ""];
+  // Explicit anchors: GitHub drops the dots and brackets of such headings from its own.
+  const lines = [`<a id="${section.path === "" ? "document" : anchor(section.path)}"></a>`, "", `### ${title}`, "", section.schema.description ?? "", ""];
   if (section.schema.minProperties === 1 && section.schema.maxProperties === 1) {
     lines.push(`Set exactly one of ${Object.keys(section.schema.properties ?? {}).map((n) => `\`${n}\``).join(", ")}.`, "");
   }
@@ -77,9 +78,8 @@ function renderSection(section: Section): string {
   for (const [name, child] of Object.entries(section.schema.properties ?? {})) {
     const childPath = section.path === "" ? name : `${section.path}.${name}`;
     const example = child.examples?.[0];
-    lines.push(
-      `| \`${name}\` | ${typeOf(child, childPath)} | ${defaultOf(child, requiredFields.has(name))} | ${describe(child)} | ${example === undefined ? "" : code(example)} |`,
-    );
+    const exampleText = example === undefined ? "" : JSON.stringify(example).length > 100 ? "see the examples/ folder" : code(example);
+    lines.push(`| \`${name}\` | ${typeOf(child, childPath)} | ${defaultOf(child, requiredFields.has(name))} | ${describe(child)} | ${exampleText} |`);
   }
   return lines.join("\n");
 }

@@ -70,7 +70,7 @@ function messageFor(error: SchemaError): string {
           : expected === "integer" && typeof value === "string" && /^-?[0-9]+$/.test(value)
             ? " (remove the quotes)"
             : "";
-      const gotText = actual === "null" ? "got an empty value" : `got ${article(actual)} ${showValue(value)}`;
+      const gotText = actual === "null" ? "got an empty value" : actual === "undefined" ? "got nothing" : `got ${article(actual)} ${showValue(value)}`;
       return `must be ${article(expected)}, ${gotText}${hint}`;
     }
     case "enum": {

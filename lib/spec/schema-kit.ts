@@ -39,6 +39,11 @@ declare const defaultedBrand: unique symbol;
 /** A property that is optional in the input and always present after normalization. */
 export type TDefaulted<T extends TSchema> = TOptional<T> & { readonly [defaultedBrand]?: true };
 
+/** A copy of `schema` with `options` on top (TypeBox's CloneType would let the schema's own keys win). */
+function annotate<T extends TSchema>(schema: T, options: SchemaOptions): T {
+  return Object.assign(CloneType(schema), options);
+}
+
 function docOptions(docs: FieldDocs): SchemaOptions {
   const options: SchemaOptions = { description: docs.description, examples: [...docs.examples] };
   if (docs.expected !== undefined) options[ANNOTATIONS.expected] = docs.expected;
@@ -47,12 +52,12 @@ function docOptions(docs: FieldDocs): SchemaOptions {
 
 /** A required field. */
 export function required<T extends TSchema>(schema: T, docs: FieldDocs): T {
-  return CloneType(schema, docOptions(docs));
+  return annotate(schema, docOptions(docs));
 }
 
 /** An optional field with a fixed default, filled in by normalization. */
 export function withDefault<T extends TSchema>(schema: T, value: Static<T>, docs: FieldDocs): TDefaulted<T> {
-  return Type.Optional(CloneType(schema, { ...docOptions(docs), default: value })) as TDefaulted<T>;
+  return Type.Optional(annotate(schema, { ...docOptions(docs), default: value })) as TDefaulted<T>;
 }
 
 /**
@@ -60,12 +65,12 @@ export function withDefault<T extends TSchema>(schema: T, value: Static<T>, docs
  * `how` says how, in the house style: "- minSize", "- the cluster's Kubernetes version".
  */
 export function computed<T extends TSchema>(schema: T, how: string, docs: FieldDocs): TDefaulted<T> {
-  return Type.Optional(CloneType(schema, { ...docOptions(docs), [ANNOTATIONS.computedDefault]: how })) as TDefaulted<T>;
+  return Type.Optional(annotate(schema, { ...docOptions(docs), [ANNOTATIONS.computedDefault]: how })) as TDefaulted<T>;
 }
 
 /** An optional field that stays absent when not given; `absent` says what absence means. */
 export function optional<T extends TSchema>(schema: T, absent: string, docs: FieldDocs): TOptional<T> {
-  return Type.Optional(CloneType(schema, { ...docOptions(docs), [ANNOTATIONS.computedDefault]: absent })) as TOptional<T>;
+  return Type.Optional(annotate(schema, { ...docOptions(docs), [ANNOTATIONS.computedDefault]: absent })) as TOptional<T>;
 }
 
 /** A closed object: unknown fields are rejected (with a "did you mean" suggestion). */

@@ -79,7 +79,8 @@ function documentsOf(text: string, file: string): { doc: Document.Parsed; lineCo
 export function parseSpecText(text: string, file: string): SourceDocument[] {
   const result: SourceDocument[] = [];
   for (const { doc, lineCounter } of documentsOf(text, file)) {
-    if (doc.contents === null) continue;
+    // A trailing --- (or a document of comments only) holds nothing: not a document to check.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
