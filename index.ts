@@ -1,0 +1,3 @@
+/** kraken-lib: self-managed Kubernetes clusters as cdktf constructs and cluster specs. */
+export * from "./lib/spec";
+export * from "./constructs";
