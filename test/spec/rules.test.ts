@@ -1,0 +1,207 @@
+/**
+ * Every semantic rule, both ways: what it refuses (with the rule's id at the right path) and
+ * the nearby valid cases it must accept.
+ */
+import { describe, expect, it } from "vitest";
+import { SPEC_RULES } from "../../lib/spec";
+import { awsWith, expectProblem, expectValid, maasDocument, setPath } from "../util";
+
+type Changes = Readonly<Record<string, unknown>>;
+
+interface RuleCases {
+  readonly refuses: readonly { readonly changes: Changes; readonly path: string; readonly message: RegExp }[];
+  readonly accepts: readonly Changes[];
+}
+
+const general = { name: "general", minSize: 2, maxSize: 5 };
+const pool = (extra: object) => ({ "spec.nodePools": [general, { name: "extra", minSize: 1, maxSize: 2, ...extra }] });
+
+const RULE_CASES: Readonly<Record<string, RuleCases>> = {
+  "kubernetes-version": {
+    refuses: [
+      { changes: { "spec.kubernetes.version": "1.38" }, path: "spec.kubernetes.version", message: /1\.38 is not supported/ },
+      { changes: pool({ kubernetesVersion: "1.34" }), path: "spec.nodePools[1].kubernetesVersion", message: /1\.34 is not supported/ },
+      { changes: { "spec.kubernetes.version": "1.35", ...pool({ kubernetesVersion: "1.36" }) }, path: "spec.nodePools[1].kubernetesVersion", message: /newer than the control plane/ },
+      { changes: { "spec.kubernetes.version": "1.36.2", ...pool({ kubernetesVersion: "1.36.3" }) }, path: "spec.nodePools[1].kubernetesVersion", message: /newer than the control plane/ },
+    ],
+    accepts: [
+      { "spec.kubernetes.version": "1.35" },
+      { "spec.kubernetes.version": "1.37.1" },
+      { "spec.kubernetes.version": "1.37", ...pool({ kubernetesVersion: "1.35" }) },
+      { "spec.kubernetes.version": "1.36.4", ...pool({ kubernetesVersion: "1.36.2" }) },
+    ],
+  },
+  "cluster-domain": {
+    refuses: [{ changes: { "spec.kubernetes.clusterDomain": "Cluster_Local" }, path: "spec.kubernetes.clusterDomain", message: /DNS-1123 subdomain/ }],
+    accepts: [{ "spec.kubernetes.clusterDomain": "k8s.internal.example.com" }],
+  },
+  "cidr-syntax": {
+    refuses: [
+      { changes: { "spec.provider.aws.vpcCidr": "10.0.0.0/33" }, path: "spec.provider.aws.vpcCidr", message: /invalid prefix length "\/33"/ },
+      { changes: { "spec.kubernetes.podCidr": "10.244.0.1/16" }, path: "spec.kubernetes.podCidr", message: /host bits set.*10\.244\.0\.0\/16/ },
+    ],
+    accepts: [{ "spec.kubernetes.podCidr": "172.16.0.0/14", "spec.kubernetes.serviceCidr": "172.20.0.0/16" }],
+  },
+  "cidr-size": {
+    refuses: [
+      { changes: { "spec.provider.aws.vpcCidr": "10.0.0.0/8" }, path: "spec.provider.aws.vpcCidr", message: /\/16 to \/24/ },
+      { changes: { "spec.kubernetes.serviceCidr": "10.96.0.0/29" }, path: "spec.kubernetes.serviceCidr", message: /\/12 to \/28/ },
+      { changes: { "spec.kubernetes.nodeCidrMaskSize": 16 }, path: "spec.kubernetes.nodeCidrMaskSize", message: /longer than the pod network's prefix \(\/16\)/ },
+      { changes: { "spec.kubernetes.podCidr": "10.244.0.0/20", "spec.nodePools": [{ name: "big", minSize: 1, maxSize: 20 }] }, path: "spec.kubernetes.podCidr", message: /holds 16 node ranges.*23 nodes/ },
+    ],
+    accepts: [
+      // 13 nodes at most, 16 ranges of /24 in a /20.
+      { "spec.kubernetes.podCidr": "10.244.0.0/20", "spec.nodePools": [{ name: "big", minSize: 1, maxSize: 10 }] },
+      { "spec.kubernetes.nodeCidrMaskSize": 23, ...pool({ maxPods: 250 }) },
+    ],
+  },
+  "cidr-overlap": {
+    refuses: [
+      { changes: { "spec.provider.aws.vpcCidr": "10.244.0.0/16" }, path: "spec.provider.aws.vpcCidr", message: /overlaps spec\.kubernetes\.podCidr/ },
+      { changes: { "spec.provider.aws.vpcCidr": "10.244.0.0/16" }, path: "spec.kubernetes.podCidr", message: /overlaps spec\.provider\.aws\.vpcCidr/ },
+    ],
+    accepts: [{ "spec.provider.aws.vpcCidr": "10.243.0.0/16" }],
+  },
+  "availability-zones": {
+    refuses: [{ changes: { "spec.provider.aws.availabilityZones": ["us-west-2a", "us-west-22b"] }, path: "spec.provider.aws.availabilityZones[1]", message: /not a zone of region us-west-2/ }],
+    accepts: [
+      { "spec.provider.aws.availabilityZones": ["us-west-2a", "us-west-2-lax-1a"] },
+      pool({ machine: { aws: { availabilityZones: ["us-west-2b"] } } }),
+    ],
+  },
+  "existing-vpc": {
+    refuses: [
+      {
+        changes: {
+          "spec.provider.aws.existingVpc": { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-00000001", "subnet-00000002", "subnet-00000003"] },
+          "spec.controlPlane.apiServer": { public: true, allowedCidrs: ["198.51.100.0/24"] },
+        },
+        path: "spec.provider.aws.existingVpc.publicSubnetIds",
+        message: /required when spec\.controlPlane\.apiServer\.public is true/,
+      },
+      {
+        changes: {
+          "spec.provider.aws.existingVpc": {
+            vpcId: "vpc-0123456789abcdef0",
+            privateSubnetIds: ["subnet-00000001", "subnet-00000002", "subnet-00000003"],
+            publicSubnetIds: ["subnet-00000001", "subnet-00000005", "subnet-00000006"],
+          },
+        },
+        path: "spec.provider.aws.existingVpc.publicSubnetIds[0]",
+        message: /also listed in privateSubnetIds/,
+      },
+    ],
+    accepts: [{ "spec.provider.aws.existingVpc": { vpcId: "vpc-01234567", privateSubnetIds: ["subnet-00000001", "subnet-00000002", "subnet-00000003"] } }],
+  },
+  "aws-tags": {
+    refuses: [{ changes: { "spec.provider.aws.tags": { ["k".repeat(129)]: "v" } }, path: `spec.provider.aws.tags.${"k".repeat(129)}`, message: /1 to 128 characters/ }],
+    accepts: [{ "spec.provider.aws.tags": { "cost-center": "platform", Owner: "team@example.com" } }],
+  },
+  "etcd-topology": {
+    refuses: [
+      { changes: { "spec.etcd": [{ name: "a", resources: ["events"] }, { name: "b", resources: ["leases"] }] }, path: "spec.etcd", message: /needs one primary etcd cluster/ },
+      { changes: { "spec.etcd": [{ name: "main", version: "3.7.0" }] }, path: "spec.etcd[0].version", message: /3\.7\.0 is not supported/ },
+    ],
+    accepts: [
+      { "spec.etcd": [{ name: "main", members: 5, version: "3.5.21" }] },
+      { "spec.etcd": [{ name: "main" }, { name: "events" }, { name: "leases", members: 1, resources: ["coordination.k8s.io/leases"] }] },
+    ],
+  },
+  "node-pool-sizes": {
+    refuses: [{ changes: pool({ minSize: 4, maxSize: 2 }), path: "spec.nodePools[1].maxSize", message: /must be >= minSize \(4\), got 2/ }],
+    accepts: [pool({ minSize: 0, maxSize: 0 }), pool({ minSize: 1, maxSize: 9, desiredSize: 9 })],
+  },
+  labels: {
+    refuses: [
+      { changes: { "metadata.labels": { "example.com/": "x" } }, path: 'metadata.labels["example.com/"]', message: /empty name/ },
+      { changes: pool({ labels: { "kubernetes.io/role": "worker" } }), path: 'spec.nodePools[1].labels["kubernetes.io/role"]', message: /NodeRestriction/ },
+      { changes: pool({ labels: { "topology.kubernetes.io/zone": "a" } }), path: 'spec.nodePools[1].labels["topology.kubernetes.io/zone"]', message: /kubelet sets itself/ },
+      { changes: pool({ labels: { tier: "-front" } }), path: "spec.nodePools[1].labels.tier", message: /label value "-front"/ },
+    ],
+    accepts: [
+      pool({ labels: { "node.kubernetes.io/lifecycle": "spot", "kubelet.kubernetes.io/x": "y", "example.com/team": "", tier: "front_end.v2" } }),
+      { "metadata.labels": { "kraken.dev/fleet": "prod" } },
+    ],
+  },
+  taints: {
+    refuses: [{ changes: pool({ taints: [{ key: "k", value: "bad value", effect: "NoExecute" }] }), path: "spec.nodePools[1].taints[0].value", message: /taint value "bad value"/ }],
+    accepts: [pool({ taints: [{ key: "k", effect: "NoSchedule" }, { key: "k", effect: "NoExecute" }] })],
+  },
+  "machine-provider": {
+    refuses: [{ changes: pool({ machine: { maas: { tags: ["x"] } } }), path: "spec.nodePools[1].machine.maas", message: /provider is aws/ }],
+    accepts: [pool({ machine: { aws: { instanceTypes: ["c7i.2xlarge"] } } })],
+  },
+  "maas-machines": {
+    // Covered on MAAS documents below; on AWS there is nothing to check.
+    refuses: [],
+    accepts: [{}],
+  },
+  "instance-architecture": {
+    refuses: [{ changes: pool({ machine: { aws: { instanceTypes: ["c7g.large", "c7i.large"] } } }), path: "spec.nodePools[1].machine.aws.instanceTypes[1]", message: /x86_64 but "c7g\.large" is arm64/ }],
+    accepts: [pool({ machine: { aws: { instanceTypes: ["m7g.large", "c7gn.large", "r8gd.large", "t4g.large"] } } })],
+  },
+  "ebs-volumes": {
+    refuses: [
+      { changes: { "spec.controlPlane.machine": { aws: { rootVolume: { sizeGib: 10, iops: 6000 } } } }, path: "spec.controlPlane.machine.aws.rootVolume.iops", message: /at most 500 per GiB for gp3 \(5000 for 10 GiB\), got 6000/ },
+      { changes: { "spec.controlPlane.machine": { aws: { rootVolume: { throughputMibps: 1000 } } } }, path: "spec.controlPlane.machine.aws.rootVolume.throughputMibps", message: /0\.25 MiB\/s per provisioned IOPS/ },
+      { changes: { "spec.etcd": [{ name: "main", machine: { aws: { dataVolume: { type: "gp2", iops: 3000 } } } }] }, path: "spec.etcd[0].machine.aws.dataVolume.iops", message: /gp2 performance follows its size/ },
+    ],
+    accepts: [
+      { "spec.etcd": [{ name: "main", machine: { aws: { dataVolume: { sizeGib: 100, type: "io2", iops: 20000 } } } }] },
+      { "spec.controlPlane.machine": { aws: { rootVolume: { sizeGib: 100, iops: 8000, throughputMibps: 500 } } } },
+    ],
+  },
+  "api-access": {
+    refuses: [{ changes: { "spec.controlPlane.apiServer": { extraSans: ["api..example.com"] } }, path: "spec.controlPlane.apiServer.extraSans[0]", message: /DNS name or an IPv4 address/ }],
+    accepts: [{ "spec.controlPlane.apiServer": { public: true, allowedCidrs: ["0.0.0.0/0"], extraSans: ["api.example.com", "*.api.example.com", "203.0.113.10"] } }],
+  },
+  "state-backend": {
+    refuses: [{ changes: { "spec.state": { backend: "s3", s3: { bucket: "acme-state" }, kubernetes: {} } }, path: "spec.state.kubernetes", message: /backend is s3/ }],
+    accepts: [{ "spec.state": { backend: "pg" } }, { "spec.state": { backend: "kubernetes", kubernetes: { namespace: "infra" } } }, { "spec.state": { backend: "s3", s3: { bucket: "acme-state" } } }],
+  },
+  "no-secrets": {
+    refuses: [
+      { changes: { "metadata.labels": { key: "-----BEGIN RSA PRIVATE KEY-----" } }, path: "metadata.labels.key", message: /private key/ },
+      { changes: { "spec.provider.aws.tags": { db: "postgres://admin:hunter2@db.example.com/state" } }, path: "spec.provider.aws.tags.db", message: /connection string with a password/ },
+    ],
+    accepts: [{ "spec.provider.aws.tags": { db: "postgres://db.example.com/state" } }],
+  },
+};
+
+describe("semantic rules", () => {
+  it("has cases for every rule in the table", () => {
+    expect(Object.keys(RULE_CASES).sort()).toEqual(SPEC_RULES.map((rule) => rule.id).sort());
+  });
+
+  for (const rule of SPEC_RULES) {
+    describe(rule.id, () => {
+      const cases = RULE_CASES[rule.id]!;
+      it.each(cases.refuses.map((c) => [c.path, c] as const))("refuses a bad value at %s", (_path, { changes, path, message }) => {
+        // GIVEN a valid document with the rule broken / THEN this rule names the field
+        expectProblem(awsWith(changes), path, message, rule.id);
+      });
+      it.each(cases.accepts.map((changes) => [JSON.stringify(changes).slice(0, 80), changes] as const))("accepts %s", (_label, changes) => {
+        expectValid(awsWith(changes));
+      });
+    });
+  }
+});
+
+describe("maas-machines", () => {
+  it("accepts explicit machines in the right numbers, and pools with more machines than maxSize", () => {
+    const document = maasDocument();
+    setPath(document, "spec.etcd", [{ name: "main", members: 3, machine: { maas: { systemIds: ["abc1", "abc2", "abc3"] } } }]);
+    setPath(document, "spec.nodePools", [{ name: "workers", minSize: 1, maxSize: 2, machine: { maas: { hostnames: ["w1", "w2", "w3"] } } }]);
+    expectValid(document);
+  });
+
+  it("refuses a pool with fewer explicit machines than maxSize", () => {
+    const document = setPath(maasDocument(), "spec.nodePools", [{ name: "workers", minSize: 1, maxSize: 3, machine: { maas: { hostnames: ["w1"] } } }]);
+    expectProblem(document, "spec.nodePools[0].machine.maas.hostnames", /at least maxSize \(3\) machines, got 1/, "maas-machines");
+  });
+
+  it("refuses a public API flag on MAAS, where the endpoint is a VIP or DNS name", () => {
+    const document = setPath(maasDocument(), "spec.controlPlane.apiServer", { public: true, allowedCidrs: ["10.0.0.0/8"] });
+    expectProblem(document, "spec.controlPlane.apiServer.public", /AWS only/, "api-access");
+  });
+});
