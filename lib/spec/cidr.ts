@@ -48,3 +48,23 @@ export function networksOverlap(a: Ipv4Network, b: Ipv4Network): boolean {
 export function isIpv4Address(text: string): boolean {
   return ipaddr.IPv4.isValidFourPartDecimal(text);
 }
+
+export function formatIpv4(value: number): string {
+  return fromNumber(value);
+}
+
+/** The `index`-th subnet of prefix length `prefix` inside `network`. */
+export function subnetOf(network: Ipv4Network, prefix: number, index: number): Ipv4Network {
+  const size = 2 ** (32 - prefix);
+  if (prefix < network.prefix || prefix > 32) throw new Error(`cannot carve /${prefix} subnets from ${network.cidr}`);
+  const first = network.first + index * size;
+  if (first + size - 1 > network.last) throw new Error(`${network.cidr} has no /${prefix} subnet number ${index}`);
+  return { cidr: `${fromNumber(first)}/${prefix}`, prefix, first, last: first + size - 1 };
+}
+
+/** Parses a CIDR that validation already accepted; throws otherwise. */
+export function mustParseIpv4Cidr(text: string): Ipv4Network {
+  const result = parseIpv4Cidr(text);
+  if ("problem" in result) throw new Error(`${text} ${result.problem}`);
+  return result.network;
+}

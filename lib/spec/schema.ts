@@ -5,7 +5,7 @@
 import { Type, type TProperties, type TSchema } from "@sinclair/typebox";
 import { DNS1123_LABEL_EXPECTED, DNS1123_LABEL_MAX, DNS1123_LABEL_PATTERN } from "./kube-names";
 import { computed, integerEnum, optional, required, strictObject, stringEnum, withDefault } from "./schema-kit";
-import { DEFAULT_ETCD_VERSION, SUPPORTED_ETCD_MINORS, SUPPORTED_KUBERNETES_MINORS } from "./versions";
+import { CALICO_VERSION, DEFAULT_ETCD_VERSION, SUPPORTED_ETCD_MINORS, SUPPORTED_KUBERNETES_MINORS } from "./versions";
 
 export const API_VERSION = "kraken.dev/v1alpha1";
 export const KIND = "Cluster";
@@ -157,6 +157,12 @@ const awsPoolMachine = strictObject(
       description: "The root volume, which also holds container images.",
       examples: [{ sizeGib: 200 }],
     }),
+    rootDeviceName: withDefault(Type.String({ pattern: "^/dev/[a-z0-9]+$" }), "/dev/sda1", {
+      description:
+        "Root device name of the pool's image, where the launch template puts the encrypted root volume: /dev/sda1 for Ubuntu, /dev/xvda for Amazon Linux.",
+      examples: ["/dev/xvda"],
+      expected: "a device path such as /dev/sda1",
+    }),
   },
   { description: "How the pool's nodes are built on AWS.", examples: [{ instanceTypes: ["m6i.large"] }] },
 );
@@ -261,6 +267,10 @@ const kubernetes = strictObject(
       description: "DNS domain of Services.",
       examples: ["cluster.local"],
     }),
+    cni: withDefault(stringEnum(["calico", "none"]), "calico", {
+      description: `Pod network plugin the first control-plane node installs: calico (version ${CALICO_VERSION}), or none to install your own (nodes stay NotReady until you do).`,
+      examples: ["none"],
+    }),
   },
   { description: "Kubernetes version and networks.", examples: [{ version: "1.36" }] },
 );
@@ -272,12 +282,28 @@ const existingVpc = strictObject(
       examples: ["vpc-0123456789abcdef0"],
       expected: "a VPC ID (vpc- and 8 or 17 hex digits)",
     }),
-    privateSubnetIds: required(Type.Array(awsId("subnet"), { minItems: 1, uniqueItems: true }), {
-      description:
-        "Private subnets for nodes, one per entry of provider.aws.availabilityZones and in the same order. They need a route to a NAT gateway.",
-      examples: [["subnet-0123456789abcdef0", "subnet-0123456789abcdef1", "subnet-0123456789abcdef2"]],
-      expected: "a subnet ID (subnet- and 8 or 17 hex digits)",
-    }),
+    privateSubnets: required(
+      Type.Array(
+        strictObject({
+          id: required(awsId("subnet"), {
+            description: "ID of the subnet.",
+            examples: ["subnet-0123456789abcdef0"],
+            expected: "a subnet ID (subnet- and 8 or 17 hex digits)",
+          }),
+          cidr: required(ipv4Cidr(), {
+            description: "CIDR of the subnet, inside vpcCidr and at least /26: etcd members take fixed addresses from it.",
+            examples: ["10.20.0.0/19"],
+            expected: CIDR_EXPECTED,
+          }),
+        }),
+        { minItems: 1 },
+      ),
+      {
+        description:
+          "Private subnets for every machine, one per entry of provider.aws.availabilityZones and in the same order. They need a route to a NAT gateway. Their CIDRs are given so that etcd addresses can be planned without an AWS call.",
+        examples: [[{ id: "subnet-0123456789abcdef0", cidr: "10.20.0.0/19" }]],
+      },
+    ),
     publicSubnetIds: optional(
       Type.Array(awsId("subnet"), { minItems: 1, uniqueItems: true }),
       "- none; a public API endpoint then needs them",
@@ -290,7 +316,7 @@ const existingVpc = strictObject(
   },
   {
     description: "Reuse an existing VPC and subnets instead of creating a network.",
-    examples: [{ vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0"] }],
+    examples: [{ vpcId: "vpc-0123456789abcdef0", privateSubnets: [{ id: "subnet-0123456789abcdef0", cidr: "10.20.0.0/19" }] }],
   },
 );
 
@@ -308,13 +334,14 @@ const awsProvider = strictObject(
       expected: "an availability zone of the region, such as us-west-2a",
     }),
     vpcCidr: withDefault(ipv4Cidr(), "10.0.0.0/16", {
-      description: "CIDR of the VPC, /16 to /24; with existingVpc, that VPC's primary CIDR. Must not overlap the pod or service CIDR.",
+      description:
+        "CIDR of the VPC: /16 to /22 for a new VPC (a private and a public subnet per zone are carved from it), /16 to /28 with existingVpc, which then must be that VPC's primary CIDR. Must not overlap the pod or service CIDR.",
       examples: ["10.20.0.0/16"],
       expected: CIDR_EXPECTED,
     }),
     existingVpc: optional(existingVpc, "- a new VPC with a public and a private subnet per availability zone", {
       description: "An existing VPC and subnets to build in.",
-      examples: [{ vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0"] }],
+      examples: [{ vpcId: "vpc-0123456789abcdef0", privateSubnets: [{ id: "subnet-0123456789abcdef0", cidr: "10.20.0.0/19" }] }],
     }),
     natGateways: withDefault(stringEnum(["perZone", "single"]), "perZone", {
       description: "NAT gateways of a new VPC: one per availability zone (survives a zone outage) or a single one (cheaper).",

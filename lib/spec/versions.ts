@@ -9,8 +9,11 @@ export const SUPPORTED_KUBERNETES_MINORS = ["1.35", "1.36", "1.37"] as const;
 /** etcd minors we render configuration for. */
 export const SUPPORTED_ETCD_MINORS = ["3.5", "3.6"] as const;
 
-/** The etcd release installed when a spec does not pin one. */
-export const DEFAULT_ETCD_VERSION = "3.6.5";
+/** Calico release installed as the pod network (spec.kubernetes.cni: calico): the latest patch of a maintained line, checked 2026-11. */
+export const CALICO_VERSION = "3.32.2";
+
+/** The etcd release installed when a spec does not pin one (v3.6.16, 2026-10-22). */
+export const DEFAULT_ETCD_VERSION = "3.6.16";
 
 /**
  * How many minors older than the control plane a kubelet may be (Kubernetes version skew

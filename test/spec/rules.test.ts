@@ -14,6 +14,8 @@ interface RuleCases {
 }
 
 const general = { name: "general", minSize: 2, maxSize: 5 };
+const subnets = (...cidrs: string[]) => cidrs.map((cidr, index) => ({ id: `subnet-0000000${index + 1}`, cidr }));
+const threeSubnets = subnets("10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19");
 const pool = (extra: object) => ({ "spec.nodePools": [general, { name: "extra", minSize: 1, maxSize: 2, ...extra }] });
 
 const RULE_CASES: Readonly<Record<string, RuleCases>> = {
@@ -44,7 +46,8 @@ const RULE_CASES: Readonly<Record<string, RuleCases>> = {
   },
   "cidr-size": {
     refuses: [
-      { changes: { "spec.provider.aws.vpcCidr": "10.0.0.0/8" }, path: "spec.provider.aws.vpcCidr", message: /\/16 to \/24/ },
+      { changes: { "spec.provider.aws.vpcCidr": "10.0.0.0/8" }, path: "spec.provider.aws.vpcCidr", message: /\/16 to \/22/ },
+      { changes: { "spec.provider.aws.vpcCidr": "10.0.0.0/23" }, path: "spec.provider.aws.vpcCidr", message: /\/16 to \/22 \(a new VPC is carved/ },
       { changes: { "spec.kubernetes.serviceCidr": "10.96.0.0/29" }, path: "spec.kubernetes.serviceCidr", message: /\/12 to \/28/ },
       { changes: { "spec.kubernetes.nodeCidrMaskSize": 16 }, path: "spec.kubernetes.nodeCidrMaskSize", message: /longer than the pod network's prefix \(\/16\)/ },
       { changes: { "spec.kubernetes.podCidr": "10.244.0.0/20", "spec.nodePools": [{ name: "big", minSize: 1, maxSize: 20 }] }, path: "spec.kubernetes.podCidr", message: /holds 16 node ranges.*23 nodes/ },
@@ -73,7 +76,7 @@ const RULE_CASES: Readonly<Record<string, RuleCases>> = {
     refuses: [
       {
         changes: {
-          "spec.provider.aws.existingVpc": { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-00000001", "subnet-00000002", "subnet-00000003"] },
+          "spec.provider.aws.existingVpc": { vpcId: "vpc-0123456789abcdef0", privateSubnets: threeSubnets },
           "spec.controlPlane.apiServer": { public: true, allowedCidrs: ["198.51.100.0/24"] },
         },
         path: "spec.provider.aws.existingVpc.publicSubnetIds",
@@ -83,15 +86,39 @@ const RULE_CASES: Readonly<Record<string, RuleCases>> = {
         changes: {
           "spec.provider.aws.existingVpc": {
             vpcId: "vpc-0123456789abcdef0",
-            privateSubnetIds: ["subnet-00000001", "subnet-00000002", "subnet-00000003"],
+            privateSubnets: threeSubnets,
             publicSubnetIds: ["subnet-00000001", "subnet-00000005", "subnet-00000006"],
           },
         },
         path: "spec.provider.aws.existingVpc.publicSubnetIds[0]",
-        message: /also listed in privateSubnetIds/,
+        message: /also listed in privateSubnets/,
+      },
+      {
+        changes: { "spec.provider.aws.existingVpc": { vpcId: "vpc-01234567", privateSubnets: subnets("10.0.0.0/19", "10.1.0.0/19", "10.0.64.0/19") } },
+        path: "spec.provider.aws.existingVpc.privateSubnets[1].cidr",
+        message: /not inside provider\.aws\.vpcCidr/,
+      },
+      {
+        changes: { "spec.provider.aws.existingVpc": { vpcId: "vpc-01234567", privateSubnets: subnets("10.0.0.0/19", "10.0.16.0/20", "10.0.64.0/19") } },
+        path: "spec.provider.aws.existingVpc.privateSubnets[1].cidr",
+        message: /overlaps privateSubnets\[0\]/,
       },
     ],
-    accepts: [{ "spec.provider.aws.existingVpc": { vpcId: "vpc-01234567", privateSubnetIds: ["subnet-00000001", "subnet-00000002", "subnet-00000003"] } }],
+    accepts: [
+      { "spec.provider.aws.existingVpc": { vpcId: "vpc-01234567", privateSubnets: threeSubnets } },
+      { "spec.provider.aws.vpcCidr": "10.0.0.0/24", "spec.provider.aws.existingVpc": { vpcId: "vpc-01234567", privateSubnets: subnets("10.0.0.0/26", "10.0.0.64/26", "10.0.0.128/26") } },
+    ],
+  },
+  "etcd-addresses": {
+    refuses: [
+      {
+        // Members of the second etcd cluster take offsets 18 and up: a /28 holds 16 addresses.
+        changes: { "spec.provider.aws.vpcCidr": "10.0.0.0/24", "spec.provider.aws.existingVpc": { vpcId: "vpc-01234567", privateSubnets: subnets("10.0.0.0/28", "10.0.0.64/26", "10.0.0.128/26") } },
+        path: "spec.provider.aws.existingVpc.privateSubnets[0].cidr",
+        message: /too small: etcd cluster "events" member 0 takes host offset 18/,
+      },
+    ],
+    accepts: [{ "spec.provider.aws.vpcCidr": "10.0.0.0/24", "spec.provider.aws.existingVpc": { vpcId: "vpc-01234567", privateSubnets: subnets("10.0.0.0/26", "10.0.0.64/26", "10.0.0.128/26") } }],
   },
   "aws-tags": {
     refuses: [{ changes: { "spec.provider.aws.tags": { ["k".repeat(129)]: "v" } }, path: `spec.provider.aws.tags.${"k".repeat(129)}`, message: /1 to 128 characters/ }],

@@ -1,4 +1,6 @@
 import { instanceArchitecture } from "../aws-instances";
+import { networksOverlap, parseIpv4Cidr, type Ipv4Network } from "../cidr";
+import { etcdHostOffset, fitsInSubnet } from "../network-plan";
 import type { PathSegment } from "../problems";
 import type { EbsVolume, PartialCluster } from "../types";
 import { present, type Report, type SpecRule } from "./rule";
@@ -34,28 +36,70 @@ export const availabilityZonesRule: SpecRule = {
 
 export const existingVpcRule: SpecRule = {
   id: "existing-vpc",
-  summary: "An existing VPC lists one private subnet (and, if any, one public subnet) per availability zone, in zone order; a public API endpoint in it needs public subnets.",
+  summary:
+    "An existing VPC lists one private subnet (and, if any, one public subnet) per availability zone, in zone order; private subnets lie inside vpcCidr without overlapping; a public API endpoint in it needs public subnets.",
   check(document, report) {
     const aws = document.spec?.provider?.aws;
     const existing = aws?.existingVpc;
     if (!aws || !existing) return;
     const zoneCount = aws.availabilityZones?.length;
     const base = ["spec", "provider", "aws", "existingVpc"];
+    const counts = { privateSubnets: existing.privateSubnets?.length, publicSubnetIds: existing.publicSubnetIds?.length };
     if (zoneCount !== undefined) {
-      for (const field of ["privateSubnetIds", "publicSubnetIds"] as const) {
-        const subnets = existing[field];
-        if (subnets !== undefined && subnets.length !== zoneCount) {
-          report([...base, field], `must list one subnet per availability zone (${zoneCount}, in the order of provider.aws.availabilityZones), got ${subnets.length}`);
+      for (const [field, count] of Object.entries(counts)) {
+        if (count !== undefined && count !== zoneCount) {
+          report([...base, field], `must list one subnet per availability zone (${zoneCount}, in the order of provider.aws.availabilityZones), got ${count}`);
         }
       }
     }
-    const privateIds = new Set(present(existing.privateSubnetIds).map(([id]) => id));
+    const privateIds = new Set(present(existing.privateSubnets).map(([subnet]) => subnet.id));
     for (const [id, index] of present(existing.publicSubnetIds)) {
-      if (privateIds.has(id)) report([...base, "publicSubnetIds", index], `"${id}" is also listed in privateSubnetIds; public and private subnets must differ`);
+      if (privateIds.has(id)) report([...base, "publicSubnetIds", index], `"${id}" is also listed in privateSubnets; public and private subnets must differ`);
+    }
+    const vpc = aws.vpcCidr === undefined ? undefined : parseIpv4Cidr(aws.vpcCidr);
+    const subnets: [Ipv4Network, number][] = [];
+    for (const [subnet, index] of present(existing.privateSubnets)) {
+      const parsed = subnet.cidr === undefined ? undefined : parseIpv4Cidr(subnet.cidr);
+      if (!parsed || !("network" in parsed)) continue;
+      const path = [...base, "privateSubnets", index, "cidr"];
+      if (vpc && "network" in vpc && (parsed.network.first < vpc.network.first || parsed.network.last > vpc.network.last)) {
+        report(path, `"${subnet.cidr}" is not inside provider.aws.vpcCidr ("${aws.vpcCidr}")`);
+      }
+      const other = subnets.find(([network]) => networksOverlap(network, parsed.network));
+      if (other) report(path, `"${subnet.cidr}" overlaps privateSubnets[${other[1]}] ("${other[0].cidr}")`);
+      subnets.push([parsed.network, index]);
     }
     if (document.spec.controlPlane?.apiServer?.public === true && existing.publicSubnetIds === undefined) {
       report([...base, "publicSubnetIds"], "is required when spec.controlPlane.apiServer.public is true: the public API load balancer lives in public subnets");
     }
+  },
+};
+
+export const etcdAddressesRule: SpecRule = {
+  id: "etcd-addresses",
+  summary:
+    "Every etcd member's fixed address fits in its zone's private subnet: member m of the k-th etcd cluster takes host offset 10 + 8k + (m div zones), so existing subnets keep .10 to .41 free for etcd.",
+  check(document, report) {
+    const aws = document.spec?.provider?.aws;
+    const zones = aws?.availabilityZones?.length;
+    const subnets = aws?.existingVpc?.privateSubnets;
+    if (!subnets || zones === undefined || zones === 0 || subnets.length !== zones) return;
+    present(document.spec?.etcd).forEach(([etcd, etcdIndex]) => {
+      for (let member = 0; member < (etcd.members ?? 0); member += 1) {
+        const zoneIndex = member % zones;
+        const cidr = subnets[zoneIndex]?.cidr;
+        const parsed = cidr === undefined ? undefined : parseIpv4Cidr(cidr);
+        if (!parsed || !("network" in parsed)) continue;
+        const offset = etcdHostOffset(etcdIndex, Math.floor(member / zones));
+        if (!fitsInSubnet(parsed.network, offset)) {
+          report(
+            ["spec", "provider", "aws", "existingVpc", "privateSubnets", zoneIndex, "cidr"],
+            `"${cidr}" is too small: etcd cluster "${etcd.name ?? etcdIndex}" member ${member} takes host offset ${offset} of it; use subnets of /26 or larger`,
+          );
+          return;
+        }
+      }
+    });
   },
 };
 

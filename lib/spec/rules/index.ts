@@ -1,6 +1,6 @@
 /** The table of semantic rules, run in this order after the JSON Schema. */
 import { apiAccessRule } from "./access";
-import { availabilityZonesRule, awsTagsRule, ebsVolumesRule, existingVpcRule, instanceArchitectureRule } from "./aws";
+import { availabilityZonesRule, awsTagsRule, ebsVolumesRule, etcdAddressesRule, existingVpcRule, instanceArchitectureRule } from "./aws";
 import { etcdTopologyRule } from "./etcd";
 import { clusterDomainRule, kubernetesVersionRule } from "./kubernetes";
 import { maasMachinesRule, machineProviderRule } from "./machines";
@@ -21,6 +21,7 @@ export const SPEC_RULES: readonly SpecRule[] = [
   cidrOverlapRule,
   availabilityZonesRule,
   existingVpcRule,
+  etcdAddressesRule,
   awsTagsRule,
   etcdTopologyRule,
   nodePoolSizesRule,

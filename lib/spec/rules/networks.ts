@@ -28,6 +28,10 @@ function allCidrs(document: PartialCluster): NamedCidr[] {
     const path = ["spec", "controlPlane", "apiServer", "allowedCidrs", index];
     found.push({ path, label: path.join("."), value: cidr });
   }
+  for (const [subnet, index] of present(document.spec?.provider?.aws?.existingVpc?.privateSubnets)) {
+    const path = ["spec", "provider", "aws", "existingVpc", "privateSubnets", index, "cidr"];
+    if (subnet.cidr !== undefined) found.push({ path, label: path.join("."), value: subnet.cidr });
+  }
   return found;
 }
 
@@ -58,13 +62,14 @@ function checkPrefix(report: Report, cidr: NamedCidr & { network: Ipv4Network },
 export const cidrSizeRule: SpecRule = {
   id: "cidr-size",
   summary:
-    "The VPC is /16 to /24, the service network /12 to /28, and the pod network holds a node range (kubernetes.nodeCidrMaskSize) for every node the pools and control plane can reach, each big enough for the pool's maxPods.",
+    "A new VPC is /16 to /22 (an existing one /16 to /28), the service network /12 to /28, and the pod network holds a node range (kubernetes.nodeCidrMaskSize) for every node the pools and control plane can reach, each big enough for the pool's maxPods.",
   check(document, report) {
     const spec = document.spec;
     const networks = parsed(clusterNetworks(document));
     const byField = (field: string) => networks.find((n) => n.path[n.path.length - 1] === field);
     const vpc = byField("vpcCidr");
-    if (vpc) checkPrefix(report, vpc, 16, 24, "AWS allows /16 to /28, and the cluster carves a public and a private subnet per zone from it");
+    if (vpc && spec?.provider?.aws?.existingVpc) checkPrefix(report, vpc, 16, 28, "AWS allows /16 to /28");
+    else if (vpc) checkPrefix(report, vpc, 16, 22, "a new VPC is carved into a private and a public subnet per zone");
     const service = byField("serviceCidr");
     if (service) checkPrefix(report, service, 12, 28, "the API server refuses larger service ranges");
 
