@@ -1,0 +1,293 @@
+/**
+ * The shell scripts of node bootstrap, shipped in user data. Kept here as text so that they
+ * are versioned with the code that renders their inputs; tests run them through bash -n,
+ * shellcheck and python3.
+ */
+
+/** Functions shared by the role scripts: logging, retries, installing containerd and Kubernetes, rendering configs. */
+export const COMMON_SH = `#!/usr/bin/env bash
+# kraken-lib node bootstrap: functions shared by the role scripts. Sourced, never run alone.
+# Everything is logged to /var/log/kraken-bootstrap.log and to the journal (journalctl -t kraken-bootstrap).
+set -euo pipefail
+export PATH="$PATH:/snap/bin:/usr/local/bin"
+export DEBIAN_FRONTEND=noninteractive
+umask 077
+install -d -m 0700 /run/kraken
+exec > >(tee -a /var/log/kraken-bootstrap.log | logger -t kraken-bootstrap) 2>&1
+
+# shellcheck source=/dev/null
+. /etc/kraken/cluster.env
+
+log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) kraken[$NODE_ROLE]: $*"; }
+fail() {
+  log "FAILED: $*"
+  log "see docs/debugging.md in kraken-lib; this log is /var/log/kraken-bootstrap.log"
+  exit 1
+}
+trap 'fail "command failed at line $LINENO: $BASH_COMMAND"' ERR
+
+# retry ATTEMPTS DELAY_SECONDS COMMAND...: runs COMMAND until it succeeds.
+retry() {
+  local attempts=$1 delay=$2 n=1
+  shift 2
+  until "$@"; do
+    if [ "$n" -ge "$attempts" ]; then return 1; fi
+    log "attempt $n/$attempts failed, again in \${delay}s: $*"
+    sleep "$delay"
+    n=$((n + 1))
+  done
+}
+
+node_ip() { ip -4 -o route get 1.1.1.1 | sed -n 's/.* src \\([0-9.]*\\).*/\\1/p'; }
+
+cpu_arch() {
+  case "$(uname -m)" in
+    x86_64) echo amd64 ;;
+    aarch64) echo arm64 ;;
+    *) fail "unsupported CPU architecture $(uname -m)" ;;
+  esac
+}
+
+# Writes the files of a secret document and its values as /run/kraken/<name>.env.
+# MEMBER limits per-member files to that member (etcd).
+materialize_secret() {
+  local document=$1 member=\${2:-}
+  python3 /usr/local/lib/kraken/materialize.py "$document" "$member"
+}
+
+# Substitutes the values only known on the machine into a config template.
+render_config() {
+  local template=$1 output=$2
+  sed -e "s|__KUBERNETES_VERSION__|$(kubeadm version -o short)|g" \\
+    -e "s|__NODE_IP__|$(node_ip)|g" \\
+    -e "s|__BOOTSTRAP_TOKEN__|\${BOOTSTRAP_TOKEN:-}|g" \\
+    -e "s|__CA_CERT_HASH__|\${CA_CERT_HASH:-}|g" \\
+    "$template" > "$output"
+  chmod 0600 "$output"
+}
+
+install_kubernetes() {
+  log "installing containerd and Kubernetes \${KUBERNETES_VERSION:-$KUBERNETES_MINOR (latest patch)}"
+  printf 'overlay\\nbr_netfilter\\n' > /etc/modules-load.d/kubernetes.conf
+  modprobe overlay
+  modprobe br_netfilter
+  printf 'net.bridge.bridge-nf-call-iptables = 1\\nnet.bridge.bridge-nf-call-ip6tables = 1\\nnet.ipv4.ip_forward = 1\\n' > /etc/sysctl.d/90-kubernetes.conf
+  sysctl --system > /dev/null
+  retry 10 10 apt-get update -q
+  retry 5 10 apt-get install -y -q containerd apt-transport-https ca-certificates curl gpg
+  install -d -m 0755 /etc/containerd
+  containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' > /etc/containerd/config.toml
+  chmod 0644 /etc/containerd/config.toml
+  systemctl restart containerd
+  local repo="https://pkgs.k8s.io/core:/stable:/v$KUBERNETES_MINOR/deb/"
+  install -d -m 0755 /etc/apt/keyrings
+  retry 10 10 curl -fsSL "\${repo}Release.key" -o /run/kraken/kubernetes-release.key
+  gpg --dearmor --yes -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg /run/kraken/kubernetes-release.key
+  chmod 0644 /etc/apt/keyrings/kubernetes-apt-keyring.gpg
+  echo "deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] $repo /" > /etc/apt/sources.list.d/kubernetes.list
+  chmod 0644 /etc/apt/sources.list.d/kubernetes.list
+  retry 10 10 apt-get update -q
+  local pin=""
+  if [ -n "\${KUBERNETES_VERSION:-}" ]; then pin="=$KUBERNETES_VERSION-*"; fi
+  retry 5 10 apt-get install -y -q "kubelet$pin" "kubeadm$pin" "kubectl$pin"
+  apt-mark hold kubelet kubeadm kubectl
+  systemctl enable kubelet
+}
+
+# The API answers /readyz through the control-plane endpoint (anonymous access to /readyz is allowed by default).
+api_ready() { curl -fsk --max-time 5 "https://$API_ENDPOINT/readyz" > /dev/null; }
+
+wait_for_api() {
+  log "waiting for the API at $API_ENDPOINT"
+  retry 360 10 api_ready || fail "the API at $API_ENDPOINT did not answer in an hour"
+}
+`;
+
+/** Control-plane node: initialize (node 0) or join, one node at a time. */
+export const CONTROL_PLANE_SH = `#!/usr/bin/env bash
+# Control-plane node: node 0 initializes the cluster when no API answers yet; the others join
+# one at a time, each waiting until every lower-numbered node has registered.
+. /usr/local/lib/kraken/common.sh
+
+if [ -f /etc/kubernetes/kubelet.conf ]; then
+  log "already part of the cluster; nothing to do"
+  exit 0
+fi
+log "control-plane node $NODE_INDEX of cluster $CLUSTER_NAME"
+install_kubernetes
+fetch_secret "$SECRET_ID" /run/kraken/secret.json
+materialize_secret /run/kraken/secret.json
+# shellcheck source=/dev/null
+. /run/kraken/secret.json.env
+render_config /etc/kraken/kubeadm-init.yaml /run/kraken/kubeadm-init.yaml
+render_config /etc/kraken/kubeadm-join.yaml /run/kraken/kubeadm-join.yaml
+render_config /etc/kraken/kubeadm-cluster.yaml /run/kraken/kubeadm-cluster.yaml
+
+# This node's own API server answers for the endpoint name once it runs, so that the node does
+# not depend on the load balancer reaching back to itself.
+use_local_api() {
+  local host=\${API_ENDPOINT%:*}
+  grep -q " $host\\$" /etc/hosts || echo "127.0.0.1 $host" >> /etc/hosts
+}
+
+# Waits until at least WANTED control-plane nodes have registered, with a short-lived
+# administrator certificate made from the cluster CA that this node holds.
+wait_for_earlier_nodes() {
+  local wanted=$1 kubeconfig=/run/kraken/bootstrap-admin.conf
+  [ "$wanted" -gt 0 ] || return 0
+  kubeadm kubeconfig user --config /run/kraken/kubeadm-cluster.yaml --client-name "kraken:bootstrap:$(hostname)" \\
+    --org system:masters --validity-period 1h > "$kubeconfig"
+  registered() {
+    local count
+    count=$(kubectl --kubeconfig "$kubeconfig" get nodes -l node-role.kubernetes.io/control-plane --no-headers 2> /dev/null | wc -l)
+    [ "$count" -ge "$wanted" ]
+  }
+  log "waiting until $wanted earlier control-plane node(s) have joined"
+  retry 360 10 registered || fail "earlier control-plane nodes did not join in an hour"
+  rm -f "$kubeconfig"
+}
+
+install_cni() {
+  if [ "$CNI" != "calico" ]; then
+    log "no pod network installed (spec.kubernetes.cni is $CNI): nodes stay NotReady until you install one"
+    return 0
+  fi
+  log "installing Calico $CALICO_VERSION"
+  retry 10 15 kubectl --kubeconfig /etc/kubernetes/admin.conf apply \\
+    -f "https://raw.githubusercontent.com/projectcalico/calico/v$CALICO_VERSION/manifests/calico.yaml"
+}
+
+if api_ready; then
+  wait_for_earlier_nodes "$NODE_INDEX"
+  log "joining the control plane"
+  kubeadm join --config /run/kraken/kubeadm-join.yaml
+  use_local_api
+elif [ "$NODE_INDEX" = "0" ]; then
+  log "no API answers at $API_ENDPOINT: initializing the cluster"
+  use_local_api
+  kubeadm init --config /run/kraken/kubeadm-init.yaml
+  install_cni
+else
+  wait_for_api
+  wait_for_earlier_nodes "$NODE_INDEX"
+  log "joining the control plane"
+  kubeadm join --config /run/kraken/kubeadm-join.yaml
+  use_local_api
+fi
+rm -f /run/kraken/secret.json /run/kraken/secret.json.env
+log "control-plane node $NODE_INDEX is up"
+`;
+
+/** Worker node of a pool: join with the bootstrap token. */
+export const WORKER_SH = `#!/usr/bin/env bash
+# Worker node of a pool: joins with the cluster's bootstrap token.
+. /usr/local/lib/kraken/common.sh
+
+if [ -f /etc/kubernetes/kubelet.conf ]; then
+  log "already part of the cluster; nothing to do"
+  exit 0
+fi
+log "worker of pool $POOL_NAME in cluster $CLUSTER_NAME"
+install_kubernetes
+fetch_secret "$SECRET_ID" /run/kraken/secret.json
+materialize_secret /run/kraken/secret.json
+# shellcheck source=/dev/null
+. /run/kraken/secret.json.env
+render_config /etc/kraken/kubeadm-join.yaml /run/kraken/kubeadm-join.yaml
+wait_for_api
+log "joining the cluster"
+retry 10 30 kubeadm join --config /run/kraken/kubeadm-join.yaml
+rm -f /run/kraken/secret.json /run/kraken/secret.json.env
+log "worker is up"
+`;
+
+/** etcd member: data volume, etcd binary, certificate, systemd service, health. */
+export const ETCD_MEMBER_SH = `#!/usr/bin/env bash
+# etcd member: mounts its own data volume, installs etcd, takes its certificate from the secret
+# store and starts. The data directory survives the machine: a replaced machine rejoins as the
+# same member.
+. /usr/local/lib/kraken/common.sh
+
+log "etcd member $ETCD_MEMBER of cluster $CLUSTER_NAME"
+
+mount_data_volume() {
+  local device
+  log "waiting for the data volume"
+  retry 90 10 data_device > /dev/null || fail "the data volume did not appear"
+  device=$(data_device)
+  if ! blkid "$device" > /dev/null 2>&1; then
+    log "formatting new data volume $device"
+    mkfs.ext4 -q -L etcd-data "$device"
+  fi
+  install -d -m 0700 /var/lib/etcd
+  if ! mountpoint -q /var/lib/etcd; then
+    local uuid
+    uuid=$(blkid -s UUID -o value "$device")
+    grep -q "UUID=$uuid" /etc/fstab || echo "UUID=$uuid /var/lib/etcd ext4 defaults,nofail,noatime 0 2" >> /etc/fstab
+    mount /var/lib/etcd
+  fi
+}
+
+install_etcd() {
+  local arch file base
+  arch=$(cpu_arch)
+  if [ -x /usr/local/bin/etcd ] && /usr/local/bin/etcd --version | grep -q "etcd Version: $ETCD_VERSION\\$"; then return 0; fi
+  file="etcd-v$ETCD_VERSION-linux-$arch.tar.gz"
+  base="https://github.com/etcd-io/etcd/releases/download/v$ETCD_VERSION"
+  log "installing etcd $ETCD_VERSION"
+  retry 10 10 curl -fsSL "$base/$file" -o "/run/kraken/$file"
+  retry 10 10 curl -fsSL "$base/SHA256SUMS" -o /run/kraken/etcd-SHA256SUMS
+  (cd /run/kraken && grep " $file\\$" etcd-SHA256SUMS | sha256sum -c --quiet -) || fail "checksum mismatch for $file"
+  tar -xzf "/run/kraken/$file" -C /run/kraken
+  install -m 0755 "/run/kraken/etcd-v$ETCD_VERSION-linux-$arch/etcd" "/run/kraken/etcd-v$ETCD_VERSION-linux-$arch/etcdctl" \\
+    "/run/kraken/etcd-v$ETCD_VERSION-linux-$arch/etcdutl" /usr/local/bin/
+}
+
+mount_data_volume
+install_etcd
+id etcd > /dev/null 2>&1 || useradd --system --home-dir /var/lib/etcd --shell /usr/sbin/nologin etcd
+fetch_secret "$SECRET_ID" /run/kraken/secret.json
+materialize_secret /run/kraken/secret.json "$ETCD_MEMBER"
+rm -f /run/kraken/secret.json /run/kraken/secret.json.env
+install -d -m 0700 -o etcd -g etcd /var/lib/etcd/data
+chown -R etcd:etcd /var/lib/etcd /etc/etcd/pki
+systemctl daemon-reload
+systemctl enable --now etcd
+healthy() {
+  etcdctl --endpoints https://127.0.0.1:2379 --cacert /etc/etcd/pki/ca.crt --cert /etc/etcd/pki/member.crt \\
+    --key /etc/etcd/pki/member.key endpoint health > /dev/null 2>&1
+}
+log "waiting for etcd to report healthy (it needs a majority of members up)"
+retry 120 10 healthy || fail "etcd did not become healthy; check journalctl -u etcd"
+log "etcd member $ETCD_MEMBER is healthy"
+`;
+
+/** Writes the files of a secret document fetched from the secret store. */
+export const MATERIALIZE_PY = `"""Writes the files of a kraken secret document; values go to <document>.env. Part of kraken-lib bootstrap."""
+import json
+import os
+import sys
+
+document_path = sys.argv[1]
+member = sys.argv[2] if len(sys.argv) > 2 else ""
+with open(document_path, encoding="utf-8") as handle:
+    secret = json.load(handle)
+
+for entry in secret.get("files", []):
+    if entry.get("member") not in (None, member):
+        continue
+    path = entry["path"]
+    mode = int(entry.get("mode", "0600"), 8)
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    temporary = path + ".kraken-tmp"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(entry["content"])
+    os.chmod(temporary, mode)
+    os.replace(temporary, path)
+
+descriptor = os.open(document_path + ".env", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+with os.fdopen(descriptor, "w", encoding="utf-8") as env:
+    for key, value in secret.get("values", {}).items():
+        env.write("%s='%s'\\n" % (key, value))
+`;

@@ -1,0 +1,167 @@
+/**
+ * User data for each role: cloud-init that writes the cluster's settings, the rendered configs
+ * and the scripts, then runs the role's script. No secret is ever part of it: scripts fetch
+ * their certificates and tokens from the secret store at boot.
+ */
+import type { Cluster, EtcdClusterSpec, NodePoolSpec } from "../spec";
+import { CALICO_VERSION, minorOf, parseVersion } from "../spec";
+import { renderCloudConfig, renderEnvironmentFile, type CloudConfigFile } from "./cloud-config";
+import { renderEtcdMemberConfig } from "./etcd-member";
+import {
+  renderKubeadmClusterConfig,
+  renderKubeadmControlPlaneJoinConfig,
+  renderKubeadmInitConfig,
+  renderKubeadmWorkerJoinConfig,
+  type NodeRegistrationInput,
+} from "./kubeadm";
+import { CLUSTER_ENV, ETCD_DATA_DIR, ETCD_ENV, ETCD_PKI_FILES, KRAKEN_DIR, KRAKEN_LIB_DIR } from "./paths";
+import type { ProviderShell } from "./provider-shell";
+import { COMMON_SH, CONTROL_PLANE_SH, ETCD_MEMBER_SH, MATERIALIZE_PY, WORKER_SH } from "./scripts";
+import { clusterConfigurationInput, type EtcdClusterTopology } from "./topology";
+
+/** Labels kraken-lib puts on every node it makes (its own kraken.dev prefix, which specs may not use). */
+export const NODE_LABELS = {
+  cluster: "kraken.dev/cluster",
+  pool: "kraken.dev/pool",
+  role: "kraken.dev/role",
+} as const;
+
+export interface BootstrapContext {
+  readonly cluster: Cluster;
+  readonly provider: ProviderShell;
+  /** Provider settings for the scripts (AWS_REGION, ...). */
+  readonly providerEnvironment: Readonly<Record<string, string>>;
+  /** The secret this machine reads at boot. */
+  readonly secretId: string;
+}
+
+export interface KubernetesNodeContext extends BootstrapContext {
+  readonly etcd: readonly EtcdClusterTopology[];
+  /** Host name (or address) of the API endpoint; may be a Terraform token. */
+  readonly apiHost: string;
+}
+
+const API_PORT = 6443;
+
+function scriptFiles(context: BootstrapContext, roleScript: string, roleScriptName: string): CloudConfigFile[] {
+  const common = `${COMMON_SH}\n# Provider-specific steps.\n${context.provider.fetchSecret}\n${context.provider.dataDevice}`;
+  return [
+    { path: `${KRAKEN_LIB_DIR}/common.sh`, content: common, permissions: "0644" },
+    { path: `${KRAKEN_LIB_DIR}/materialize.py`, content: MATERIALIZE_PY, permissions: "0644" },
+    { path: `${KRAKEN_LIB_DIR}/${roleScriptName}`, content: roleScript, permissions: "0755" },
+  ];
+}
+
+function clusterEnvironment(context: BootstrapContext, role: string, extra: Readonly<Record<string, string | number>>): CloudConfigFile {
+  return {
+    path: CLUSTER_ENV,
+    permissions: "0644",
+    content: renderEnvironmentFile({
+      CLUSTER_NAME: context.cluster.metadata.name,
+      NODE_ROLE: role,
+      SECRET_ID: context.secretId,
+      ...context.providerEnvironment,
+      ...extra,
+    }),
+  };
+}
+
+function kubernetesVersionEnvironment(version: string): Record<string, string> {
+  return { KUBERNETES_MINOR: minorOf(version) ?? version, KUBERNETES_VERSION: parseVersion(version)?.patch === undefined ? "" : version };
+}
+
+function userData(files: CloudConfigFile[], scriptName: string): string {
+  return renderCloudConfig({
+    writeFiles: files,
+    runcmd: [["bash", `${KRAKEN_LIB_DIR}/${scriptName}`]],
+  });
+}
+
+/** An etcd member: its ETCD_* environment, a systemd unit, and the etcd script. */
+export function renderEtcdMemberUserData(
+  context: BootstrapContext & { readonly topology: EtcdClusterTopology; readonly etcd: EtcdClusterSpec; readonly memberIndex: number },
+): string {
+  const member = context.topology.members[context.memberIndex];
+  if (!member) throw new Error(`etcd cluster "${context.topology.name}" has no member ${context.memberIndex}`);
+  const environment = renderEtcdMemberConfig({
+    member,
+    members: context.topology.members,
+    clusterToken: context.topology.token,
+    initialClusterState: "new",
+    dataDir: ETCD_DATA_DIR,
+    tls: {
+      caFile: ETCD_PKI_FILES.caCert,
+      certFile: ETCD_PKI_FILES.memberCert,
+      keyFile: ETCD_PKI_FILES.memberKey,
+      peerCaFile: ETCD_PKI_FILES.caCert,
+      peerCertFile: ETCD_PKI_FILES.memberCert,
+      peerKeyFile: ETCD_PKI_FILES.memberKey,
+    },
+  });
+  const files = [
+    clusterEnvironment(context, "etcd", { ETCD_MEMBER: member.name, ETCD_VERSION: context.etcd.version }),
+    { path: ETCD_ENV, content: environment, permissions: "0644" },
+    { path: "/etc/systemd/system/etcd.service", content: ETCD_UNIT, permissions: "0644" },
+    ...scriptFiles(context, ETCD_MEMBER_SH, "etcd-member.sh"),
+  ];
+  return userData(files, "etcd-member.sh");
+}
+
+const ETCD_UNIT = `[Unit]
+Description=etcd member (kraken-lib)
+Documentation=https://etcd.io/docs/
+Wants=network-online.target
+After=network-online.target
+RequiresMountsFor=/var/lib/etcd
+
+[Service]
+Type=notify
+User=etcd
+EnvironmentFile=${ETCD_ENV}
+ExecStart=/usr/local/bin/etcd
+Restart=always
+RestartSec=5
+LimitNOFILE=65536
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+/** Control-plane node `index`: kubeadm init (node 0 of a new cluster) or join, in order. */
+export function renderControlPlaneUserData(context: KubernetesNodeContext & { readonly index: number }): string {
+  const { cluster } = context;
+  const apiEndpoint = `${context.apiHost}:${API_PORT}`;
+  const configuration = clusterConfigurationInput(cluster, context.etcd, apiEndpoint, context.apiHost);
+  const node: NodeRegistrationInput = { labels: { [NODE_LABELS.cluster]: cluster.metadata.name, [NODE_LABELS.role]: "control-plane" } };
+  const files = [
+    clusterEnvironment(context, "control-plane", {
+      NODE_INDEX: context.index,
+      API_ENDPOINT: apiEndpoint,
+      CNI: cluster.spec.kubernetes.cni,
+      CALICO_VERSION,
+      ...kubernetesVersionEnvironment(cluster.spec.kubernetes.version),
+    }),
+    { path: `${KRAKEN_DIR}/kubeadm-init.yaml`, content: renderKubeadmInitConfig(configuration, node), permissions: "0600" },
+    { path: `${KRAKEN_DIR}/kubeadm-join.yaml`, content: renderKubeadmControlPlaneJoinConfig(configuration, node), permissions: "0600" },
+    { path: `${KRAKEN_DIR}/kubeadm-cluster.yaml`, content: renderKubeadmClusterConfig(configuration), permissions: "0600" },
+    ...scriptFiles(context, CONTROL_PLANE_SH, "control-plane.sh"),
+  ];
+  return userData(files, "control-plane.sh");
+}
+
+/** A worker of `pool`: joins with the pool's labels, taints and maxPods. */
+export function renderWorkerUserData(context: BootstrapContext & { readonly apiHost: string; readonly pool: NodePoolSpec }): string {
+  const { cluster, pool } = context;
+  const apiEndpoint = `${context.apiHost}:${API_PORT}`;
+  const node: NodeRegistrationInput = {
+    labels: { ...pool.labels, [NODE_LABELS.cluster]: cluster.metadata.name, [NODE_LABELS.pool]: pool.name },
+    taints: pool.taints,
+    maxPods: pool.maxPods,
+  };
+  const files = [
+    clusterEnvironment(context, "worker", { POOL_NAME: pool.name, API_ENDPOINT: apiEndpoint, ...kubernetesVersionEnvironment(pool.kubernetesVersion) }),
+    { path: `${KRAKEN_DIR}/kubeadm-join.yaml`, content: renderKubeadmWorkerJoinConfig(apiEndpoint, node), permissions: "0600" },
+    ...scriptFiles(context, WORKER_SH, "worker.sh"),
+  ];
+  return userData(files, "worker.sh");
+}
