@@ -1,1 +1,10 @@
-export { KrakenCluster, canonicalJson, SPEC_OUTPUT, SPEC_HASH_OUTPUT, type KrakenClusterProps } from "./kraken-cluster";
+export { KrakenCluster, canonicalJson, SPEC_OUTPUT, SPEC_HASH_OUTPUT, API_ENDPOINT_OUTPUT, SECRET_NAMES_OUTPUT, type KrakenClusterProps, type ClusterRoles } from "./kraken-cluster";
+export { ClusterNetwork, type ClusterNetworkProps, type NetworkZone } from "./aws/cluster-network";
+export { ClusterSecurityGroups, type ClusterSecurityGroupsProps } from "./aws/cluster-security-groups";
+export { ControlPlane, type ControlPlaneProps } from "./aws/control-plane";
+export { EtcdCluster, type EtcdClusterProps, type EtcdMember } from "./aws/etcd-cluster";
+export { NodePool, type NodePoolOptions, type NodePoolProps } from "./aws/node-pool";
+export { NodeRole, type NodeRoleProps } from "./aws/node-role";
+export { MachineImages } from "./aws/machine-images";
+export { terraformText, terraformGzipBase64Text } from "./terraform-text";
+export { ClusterStack } from "./cluster-stack";

@@ -1,12 +1,26 @@
 import { createHash } from "node:crypto";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Lazy, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { defineCluster, type Cluster, type ClusterDocumentInput } from "../lib/spec";
+import { etcdTopology, type EtcdClusterTopology } from "../lib/bootstrap";
+import { clusterSecretNames, type ClusterSecretNames } from "../lib/secrets/names";
+import { defineCluster, etcdMemberAddresses, planZones, type Cluster, type ClusterDocumentInput } from "../lib/spec";
+import { ClusterNetwork } from "./aws/cluster-network";
+import { ClusterSecurityGroups } from "./aws/cluster-security-groups";
+import { ControlPlane } from "./aws/control-plane";
+import { EtcdCluster } from "./aws/etcd-cluster";
+import { MachineImages } from "./aws/machine-images";
+import { NodePool, type NodePoolOptions } from "./aws/node-pool";
+import { NodeRole } from "./aws/node-role";
 
 /** Terraform output holding the normalized spec as JSON. */
 export const SPEC_OUTPUT = "kraken_spec";
 /** Terraform output holding the SHA-256 of the normalized spec. */
 export const SPEC_HASH_OUTPUT = "kraken_spec_hash";
+/** Terraform output holding the API endpoint (host:port). */
+export const API_ENDPOINT_OUTPUT = "kraken_api_endpoint";
+/** Terraform output holding the names of the cluster's secrets (JSON). */
+export const SECRET_NAMES_OUTPUT = "kraken_secret_names";
 
 export interface KrakenClusterProps {
   /**
@@ -15,41 +29,162 @@ export interface KrakenClusterProps {
    * `SpecValidationError` listing every problem.
    */
   readonly spec: ClusterDocumentInput | Cluster;
+  /**
+   * The AWS provider to build with. Give it when your stack already configures one.
+   * @default - a provider for spec.provider.aws.region, created in this construct
+   */
+  readonly awsProvider?: AwsProvider;
+}
+
+/** The IAM roles of a cluster's machines. */
+export interface ClusterRoles {
+  readonly controlPlane: NodeRole;
+  readonly workers: NodeRole;
+  readonly etcd: ReadonlyMap<string, NodeRole>;
 }
 
 /**
- * A kraken-lib cluster in a cdktf stack. Every part of the cluster is built from the one
- * normalized spec exposed as `spec`.
+ * A self-managed, highly available Kubernetes cluster on AWS, built from one normalized spec:
+ * network, security groups, IAM roles, dedicated etcd clusters, a control plane behind a load
+ * balancer, and node pools. `addNodePool` adds pools in code, validated like pools in the spec.
  *
  * The stack outputs the normalized spec and its hash, so that the spec that was applied can be
- * read back from the Terraform state.
+ * read back from the Terraform state. One cluster per stack: state and outputs are per cluster.
  */
 export class KrakenCluster extends Construct {
-  /** The validated spec with every default filled in. */
-  readonly spec: Cluster;
-  /** SHA-256 of the normalized spec's canonical JSON. */
-  readonly specHash: string;
+  readonly provider: AwsProvider;
+  readonly network: ClusterNetwork;
+  readonly securityGroups: ClusterSecurityGroups;
+  readonly roles: ClusterRoles;
+  readonly etcdClusters: ReadonlyMap<string, EtcdCluster>;
+  readonly controlPlane: ControlPlane;
+  /** Names of the secrets `k2 secrets init` creates and the machines read. */
+  readonly secretNames: ClusterSecretNames;
+  /** The etcd clusters' members and addresses, as bootstrap sees them. */
+  readonly etcdTopology: readonly EtcdClusterTopology[];
+  private readonly images: MachineImages;
+  private currentSpec: Cluster;
+  private readonly pools: NodePool[] = [];
 
   constructor(scope: Construct, id: string, props: KrakenClusterProps) {
     super(scope, id);
-    this.spec = defineCluster(props.spec as ClusterDocumentInput);
-    const specJson = canonicalJson(this.spec);
-    this.specHash = createHash("sha256").update(specJson).digest("hex");
-
+    this.currentSpec = defineCluster(props.spec as ClusterDocumentInput);
+    const cluster = this.currentSpec;
+    const aws = cluster.spec.provider.aws;
+    if (!aws) {
+      throw new Error(`cluster ${cluster.metadata.name}: spec.provider.maas is not synthesized by this version of kraken-lib; only spec.provider.aws is`);
+    }
     const stack = TerraformStack.of(this);
     const other = stack.node.findAll().find((node) => node !== this && node instanceof KrakenCluster);
     if (other) {
       throw new Error(`stack ${stack.node.id} already holds cluster ${other.node.path}: a stack holds one cluster, since state and outputs are per cluster`);
     }
+
+    this.provider = props.awsProvider ?? new AwsProvider(this, "aws", { region: aws.region });
+    this.secretNames = clusterSecretNames(cluster.metadata.name, cluster.spec.etcd.map((etcd) => etcd.name));
+    this.images = new MachineImages(this, "images");
+    this.network = new ClusterNetwork(this, "network", { cluster });
+    this.securityGroups = new ClusterSecurityGroups(this, "security-groups", { cluster, vpcId: this.network.vpcId, vpcCidr: this.network.vpcCidr });
+
+    const zones = planZones(aws);
+    this.etcdTopology = etcdTopology(cluster, (etcd, index) => etcdMemberAddresses(zones, index, etcd.members).map((address) => address.privateIp));
+
+    this.roles = {
+      controlPlane: new NodeRole(this, "control-plane-role", { cluster, role: "control-plane", secretName: this.secretNames.controlPlane }),
+      workers: new NodeRole(this, "workers-role", { cluster, role: "workers", secretName: this.secretNames.workers }),
+      etcd: new Map(
+        cluster.spec.etcd.map((etcd) => [etcd.name, new NodeRole(this, `etcd-${etcd.name}-role`, { cluster, role: `etcd-${etcd.name}`, secretName: this.secretNames.etcd[etcd.name]! })]),
+      ),
+    };
+
+    this.etcdClusters = new Map(
+      cluster.spec.etcd.map((etcd, index) => [
+        etcd.name,
+        new EtcdCluster(this, `etcd-${etcd.name}`, {
+          cluster,
+          etcd,
+          topology: this.etcdTopology[index]!,
+          network: this.network,
+          securityGroup: this.securityGroups.etcd.get(etcd.name)!,
+          nodeRole: this.roles.etcd.get(etcd.name)!,
+          images: this.images,
+          secretName: this.secretNames.etcd[etcd.name]!,
+        }),
+      ]),
+    );
+
+    this.controlPlane = new ControlPlane(this, "control-plane", {
+      cluster,
+      network: this.network,
+      securityGroups: this.securityGroups,
+      nodeRole: this.roles.controlPlane,
+      images: this.images,
+      etcd: this.etcdTopology,
+      secretName: this.secretNames.controlPlane,
+    });
+
+    for (const pool of cluster.spec.nodePools) this.pools.push(this.nodePool(`pool-${pool.name}`, pool.name));
+
     // Fixed output names, so that `terraform output kraken_spec` and k2 find them in any state.
+    // Lazy: pools added in code after construction are part of the applied spec too.
     new TerraformOutput(this, "spec", {
-      value: specJson,
-      description: `Normalized kraken-lib spec of cluster ${this.spec.metadata.name}, as applied.`,
+      value: Lazy.stringValue({ produce: () => canonicalJson(this.spec) }),
+      description: `Normalized kraken-lib spec of cluster ${cluster.metadata.name}, as applied.`,
     }).overrideLogicalId(SPEC_OUTPUT);
     new TerraformOutput(this, "spec_hash", {
-      value: this.specHash,
+      value: Lazy.stringValue({ produce: () => this.specHash }),
       description: "SHA-256 of the normalized spec.",
     }).overrideLogicalId(SPEC_HASH_OUTPUT);
+    new TerraformOutput(this, "api_endpoint", {
+      value: `${this.controlPlane.endpoint}:6443`,
+      description: "Kubernetes API endpoint (host:port).",
+    }).overrideLogicalId(API_ENDPOINT_OUTPUT);
+    new TerraformOutput(this, "secret_names", {
+      value: JSON.stringify(this.secretNames),
+      description: "Secrets Manager names of the cluster's secrets: create them with `k2 secrets init` before the machines boot.",
+    }).overrideLogicalId(SECRET_NAMES_OUTPUT);
+  }
+
+  /** The validated spec with every default filled in, including pools added with addNodePool. */
+  get spec(): Cluster {
+    return this.currentSpec;
+  }
+
+  /** SHA-256 of the normalized spec's canonical JSON. */
+  get specHash(): string {
+    return createHash("sha256").update(canonicalJson(this.spec)).digest("hex");
+  }
+
+  get nodePools(): readonly NodePool[] {
+    return this.pools;
+  }
+
+  /**
+   * Adds a node pool in code. The pool is validated with the cluster, exactly as a pool in the
+   * spec would be (unique name, sizes, labels, taints, room in the pod network...), and becomes
+   * part of the applied spec.
+   */
+  addNodePool(id: string, options: NodePoolOptions): NodePool {
+    const document = JSON.parse(JSON.stringify(this.currentSpec)) as ClusterDocumentInput & { spec: { nodePools: NodePoolOptions[] } };
+    document.spec.nodePools.push(options);
+    this.currentSpec = defineCluster(document);
+    const pool = this.nodePool(id, options.name);
+    this.pools.push(pool);
+    return pool;
+  }
+
+  private nodePool(id: string, name: string): NodePool {
+    const pool = this.currentSpec.spec.nodePools.find((candidate) => candidate.name === name)!;
+    return new NodePool(this, id, {
+      cluster: this.currentSpec,
+      pool,
+      network: this.network,
+      securityGroupId: this.securityGroups.workers.id,
+      instanceProfileName: this.roles.workers.instanceProfile.name,
+      images: this.images,
+      apiHost: this.controlPlane.endpoint,
+      secretName: this.secretNames.workers,
+    });
   }
 }
 

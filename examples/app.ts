@@ -3,21 +3,15 @@
  * files. The root cdktf.json runs it (`cdktf synth`), and it runs on its own too:
  *   npx tsx examples/app.ts            # writes cdktf.out/
  */
-import { join, resolve } from "node:path";
-import { App, LocalBackend, TerraformStack } from "cdktf";
-import { KrakenCluster, loadClusterFiles, type Cluster } from "../index";
+import { join } from "node:path";
+import { App } from "cdktf";
+import { ClusterStack, loadClusterFiles, type Cluster } from "../index";
 
 export const EXAMPLE_SPEC_FILES = ["aws-ha", "aws-minimal"].map((name) => join(__dirname, name, "cluster.yaml"));
 
 /** Adds one stack per cluster to `app`, named after the cluster. */
-export function addClusterStacks(app: App, clusters: readonly Cluster[]): TerraformStack[] {
-  return clusters.map((spec) => {
-    const stack = new TerraformStack(app, spec.metadata.name);
-    // Relative state paths are taken from where the app runs, as cdktf does for its default.
-    if (spec.spec.state.local) new LocalBackend(stack, { path: resolve(spec.spec.state.local.path) });
-    new KrakenCluster(stack, "cluster", { spec });
-    return stack;
-  });
+export function addClusterStacks(app: App, clusters: readonly Cluster[]): ClusterStack[] {
+  return clusters.map((spec) => new ClusterStack(app, spec));
 }
 
 if (require.main === module) {

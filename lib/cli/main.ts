@@ -19,6 +19,17 @@ Examples:
   k2 lint --format json clusters.yaml | jq '.[] | .path'
   cat cluster.yaml | k2 lint -`;
 
+const EXIT_CODES_WRITE = `
+Exit codes:
+  0  written
+  1  a spec is invalid (every problem is printed; nothing is written)
+  2  usage error: bad options, a file that is missing, unreadable or not YAML/JSON, an --out that is not cdktf output
+  70 internal error (a bug in k2: please report it)
+
+Example:
+  k2 synth examples/aws-ha/cluster.yaml --out cdktf.out
+  cd cdktf.out/stacks/prod-usw2 && terraform init && terraform plan`;
+
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(require.resolve("kraken-lib/package.json"), "utf8")) as { version: string };
   return manifest.version;
@@ -44,6 +55,21 @@ export function buildProgram(): Command {
     .action(async (files: string[], options: { format: "text" | "json"; ignoreNonSpecs: boolean }) => {
       const { lintCommand } = await import("./lint.js");
       process.exitCode = lintCommand(files, options);
+    });
+
+  program
+    .command("synth")
+    .summary("write the Terraform of each cluster")
+    .description(
+      "Write the cdktf output of every cluster in the spec files, one stack per cluster (DIR/stacks/<cluster>/cdk.tf.json, plus DIR/manifest.json), as `cdktf synth` would for the same clusters. Nothing is written when any spec is invalid.",
+    )
+    .argument("<files...>", "spec files")
+    .requiredOption("-o, --out <dir>", "output directory (replaced, keeping each stack's .terraform)")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText("after", EXIT_CODES_WRITE)
+    .action(async (files: string[], options: { out: string; format: "text" | "json" }) => {
+      const { synthCommand } = await import("./synth.js");
+      process.exitCode = await synthCommand(files, options);
     });
 
   program
