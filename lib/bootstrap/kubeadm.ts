@@ -90,7 +90,8 @@ function nodeRegistration(input: NodeRegistrationInput): object {
 }
 
 function documents(...docs: object[]): string {
-  return docs.map((doc) => stringify(doc, { lineWidth: 0 })).join("---\n");
+  // kubeadm reads YAML 1.1, where an unquoted yes, no, on or off is a boolean: write 1.1.
+  return docs.map((doc) => stringify(doc, { lineWidth: 0, version: "1.1" })).join("---\n");
 }
 
 function discovery(controlPlaneEndpoint: string): object {

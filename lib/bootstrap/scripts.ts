@@ -8,7 +8,7 @@
 export const COMMON_SH = `#!/usr/bin/env bash
 # kraken-lib node bootstrap: functions shared by the role scripts. Sourced, never run alone.
 # Everything is logged to /var/log/kraken-bootstrap.log and to the journal (journalctl -t kraken-bootstrap).
-set -euo pipefail
+set -Eeuo pipefail
 export PATH="$PATH:/snap/bin:/usr/local/bin"
 export DEBIAN_FRONTEND=noninteractive
 umask 077
@@ -287,6 +287,7 @@ for entry in secret.get("files", []):
     os.replace(temporary, path)
 
 descriptor = os.open(document_path + ".env", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+os.fchmod(descriptor, 0o600)
 with os.fdopen(descriptor, "w", encoding="utf-8") as env:
     for key, value in secret.get("values", {}).items():
         env.write("%s='%s'\\n" % (key, value))
