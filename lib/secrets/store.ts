@@ -1,0 +1,52 @@
+/** Where secrets live. AWS Secrets Manager for AWS clusters; tests use the same client against a local double. */
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+
+export interface SecretStore {
+  /** For messages: "AWS Secrets Manager in us-west-2". */
+  readonly description: string;
+  exists(name: string): Promise<boolean>;
+  create(name: string, value: string, description: string, tags: Readonly<Record<string, string>>): Promise<void>;
+}
+
+/**
+ * AWS Secrets Manager through the AWS SDK's default credentials (environment, profile, SSO,
+ * instance role). AWS_ENDPOINT_URL_SECRETS_MANAGER points it elsewhere (a local double, LocalStack).
+ */
+export class AwsSecretsManagerStore implements SecretStore {
+  readonly description: string;
+  private client?: SecretsManagerClient;
+
+  constructor(private readonly region: string) {
+    this.description = `AWS Secrets Manager in ${region}`;
+  }
+
+  private async sdk(): Promise<typeof import("@aws-sdk/client-secrets-manager")> {
+    return import("@aws-sdk/client-secrets-manager");
+  }
+
+  private async connect(): Promise<SecretsManagerClient> {
+    if (!this.client) {
+      const { SecretsManagerClient: Client } = await this.sdk();
+      this.client = new Client({ region: this.region });
+    }
+    return this.client;
+  }
+
+  async exists(name: string): Promise<boolean> {
+    const { DescribeSecretCommand, ResourceNotFoundException } = await this.sdk();
+    try {
+      await (await this.connect()).send(new DescribeSecretCommand({ SecretId: name }));
+      return true;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return false;
+      throw error;
+    }
+  }
+
+  async create(name: string, value: string, description: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    const { CreateSecretCommand } = await this.sdk();
+    await (await this.connect()).send(
+      new CreateSecretCommand({ Name: name, SecretString: value, Description: description, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }),
+    );
+  }
+}
