@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Lazy, TerraformOutput, TerraformStack } from "cdktf";
-import { Construct } from "constructs";
-import { etcdTopology, type EtcdClusterTopology } from "../lib/bootstrap";
+import { Aspects, Lazy, TerraformDataSource, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
+import { Construct, type IConstruct } from "constructs";
+import { awsEtcdTopology } from "../lib/aws/etcd-topology";
+import type { EtcdClusterTopology } from "../lib/bootstrap";
 import { clusterSecretNames, type ClusterSecretNames } from "../lib/secrets/names";
-import { defineCluster, etcdMemberAddresses, planZones, type Cluster, type ClusterDocumentInput } from "../lib/spec";
+import { defineCluster, type Cluster, type ClusterDocumentInput } from "../lib/spec";
 import { ClusterNetwork } from "./aws/cluster-network";
 import { ClusterSecurityGroups } from "./aws/cluster-security-groups";
 import { ControlPlane } from "./aws/control-plane";
@@ -81,13 +82,24 @@ export class KrakenCluster extends Construct {
     }
 
     this.provider = props.awsProvider ?? new AwsProvider(this, "aws", { region: aws.region });
+    const providerRegion = this.provider.region;
+    if (providerRegion !== undefined && !Token.isUnresolved(providerRegion) && providerRegion !== aws.region) {
+      throw new Error(`cluster ${cluster.metadata.name}: the AWS provider given is for ${providerRegion}, but spec.provider.aws.region is ${aws.region}`);
+    }
+    // Every resource and data source of the cluster uses this provider, also when it is an
+    // aliased one that Terraform would not pick by default.
+    const provider = this.provider;
+    Aspects.of(this).add({
+      visit(node: IConstruct) {
+        if ((node instanceof TerraformResource || node instanceof TerraformDataSource) && node.provider === undefined) node.provider = provider;
+      },
+    });
     this.secretNames = clusterSecretNames(cluster.metadata.name, cluster.spec.etcd.map((etcd) => etcd.name));
     this.images = new MachineImages(this, "images");
     this.network = new ClusterNetwork(this, "network", { cluster });
     this.securityGroups = new ClusterSecurityGroups(this, "security-groups", { cluster, vpcId: this.network.vpcId, vpcCidr: this.network.vpcCidr });
 
-    const zones = planZones(aws);
-    this.etcdTopology = etcdTopology(cluster, (etcd, index) => etcdMemberAddresses(zones, index, etcd.members).map((address) => address.privateIp));
+    this.etcdTopology = awsEtcdTopology(cluster);
 
     this.roles = {
       controlPlane: new NodeRole(this, "control-plane-role", { cluster, role: "control-plane", secretName: this.secretNames.controlPlane }),

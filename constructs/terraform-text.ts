@@ -5,7 +5,7 @@ import { Fn } from "cdktf";
  * Long text for Terraform (user data) that may hold references to other resources (cdktf
  * tokens). Terraform would read a literal "${", "%{" or backslash in it as template syntax, so
  * literal parts travel base64-encoded and Terraform decodes them: join("", [base64decode("..."),
- * aws_lb.api.dns_name, base64decode("...")]). Text without references stays plain.
+ * aws_lb.api.dns_name, base64decode("...")]). Text without references or template syntax stays plain.
  */
 const TOKEN_MARKER = /\$\{TfToken\[[^\]]*\]\}/g;
 
@@ -19,7 +19,8 @@ export function terraformText(text: string): string {
     parts.push(match[0]);
     last = match.index + match[0].length;
   }
-  if (parts.length === 0) return text;
+  // Without references, text is plain unless it holds template syntax of its own.
+  if (parts.length === 0) return /[$%]\{/.test(text) ? Fn.base64decode(base64(text)) : text;
   if (last < text.length) parts.push(Fn.base64decode(base64(text.slice(last))));
   return Fn.join("", parts);
 }
@@ -29,6 +30,11 @@ export function terraformText(text: string): string {
  * unpacks gzip itself, and compression keeps large bootstrap configs far under EC2's 16 KiB.
  */
 export function terraformGzipBase64Text(text: string): string {
-  const value = terraformText(text);
-  return value === text ? gzipSync(text, { level: 9 }).toString("base64") : Fn.base64gzip(value);
+  // Without references the whole value is known now: compress it here; base64 is inert to Terraform.
+  if (!hasReferences(text)) return gzipSync(text, { level: 9 }).toString("base64");
+  return Fn.base64gzip(terraformText(text));
+}
+
+function hasReferences(text: string): boolean {
+  return text.search(TOKEN_MARKER) >= 0;
 }

@@ -60,7 +60,10 @@ export class ClusterSecurityGroups extends Construct {
     const nodes = [this.controlPlane, this.workers];
 
     this.allowCidr(lb, API, props.vpcCidr, "the cluster's VPC");
-    for (const cidr of cluster.spec.controlPlane.apiServer.allowedCidrs) this.allowCidr(lb, API, cidr, "spec.controlPlane.apiServer.allowedCidrs");
+    // The VPC may be listed in the allowlist too; one rule per network (AWS refuses duplicates).
+    for (const cidr of new Set(cluster.spec.controlPlane.apiServer.allowedCidrs)) {
+      if (cidr !== props.vpcCidr) this.allowCidr(lb, API, cidr, "spec.controlPlane.apiServer.allowedCidrs");
+    }
     this.egressTo(lb, API, this.controlPlane);
 
     this.allow(this.controlPlane, API, [lb, ...nodes]);

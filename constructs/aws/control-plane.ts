@@ -108,8 +108,9 @@ export class ControlPlane extends Construct {
         userDataBase64: terraformGzipBase64Text(userData),
         userDataReplaceOnChange: false,
         tags: resourceTags(cluster, nodeName, { "kraken.dev/role": "control-plane" }),
-        // A looked-up image changes under running nodes; roll them deliberately instead.
-        ...(lookedUp ? { lifecycle: { ignoreChanges: ["ami"] } } : {}),
+        // User data only runs at first boot: changing it would only stop and start every node
+        // at once. A looked-up image changes under running nodes. Nodes are rolled deliberately.
+        lifecycle: { ignoreChanges: ["user_data", "user_data_base64", ...(lookedUp ? ["ami"] : [])] },
       });
       new LbTargetGroupAttachment(this, `node-${index}-target`, { targetGroupArn: this.targetGroup.arn, targetId: instance.id, port: API_PORT });
       return instance;

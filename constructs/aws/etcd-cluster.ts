@@ -103,9 +103,10 @@ export class EtcdCluster extends Construct {
         userDataBase64: terraformGzipBase64Text(userData),
         userDataReplaceOnChange: false,
         tags,
-        // A looked-up image changes whenever its publisher releases one; a member is replaced
-        // deliberately (k2 etcd replace-member), never because of that.
-        lifecycle: { preventDestroy: true, ...(lookedUp ? { ignoreChanges: ["ami"] } : {}) },
+        // User data only runs at first boot: changing it on a running member would only stop
+        // and start it, all members at once. A looked-up image changes whenever its publisher
+        // releases one. Members are replaced deliberately, one at a time, never by either.
+        lifecycle: { preventDestroy: true, ignoreChanges: ["user_data", "user_data_base64", ...(lookedUp ? ["ami"] : [])] },
       });
       new VolumeAttachment(this, `${member.name}-data-attachment`, {
         deviceName: "/dev/sdf",

@@ -99,6 +99,9 @@ export class NodePool extends Construct {
       },
       instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: pool.minHealthyPercent } },
       tag: groupTags(cluster, pool),
+      // desiredSize sets the pool's size at creation; afterwards the group and a cluster
+      // autoscaler own it, and an apply must not undo their scaling. minSize and maxSize still bound it.
+      lifecycle: { ignoreChanges: ["desired_capacity"] },
     });
   }
 }

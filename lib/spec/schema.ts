@@ -532,7 +532,8 @@ const nodePool = strictObject(
       examples: [10],
     }),
     desiredSize: computed(Type.Integer({ minimum: 0, maximum: 1000 }), "- minSize", {
-      description: "Nodes to run now, between minSize and maxSize. A cluster autoscaler may change it afterwards.",
+      description:
+        "Nodes the pool starts with, between minSize and maxSize. Afterwards the auto scaling group (and a cluster autoscaler) own the current size, and later changes here are not applied: change minSize or maxSize to move it.",
       examples: [4],
     }),
     kubernetesVersion: computed(kubernetesVersion(), "- spec.kubernetes.version", {
