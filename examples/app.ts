@@ -1,21 +1,28 @@
 /**
- * A cdktf app that keeps its clusters in YAML: one stack per cluster found in the example spec
- * files. The root cdktf.json runs it (`cdktf synth`), and it runs on its own too:
- *   npx tsx examples/app.ts            # writes cdktf.out/
+ * The app the root cdktf.json runs (`npx cdktf synth`): the aws-ha cluster written in
+ * TypeScript (examples/aws-ha/main.ts), and the aws-minimal cluster read from its spec file,
+ * as a repository that keeps its clusters in YAML would do.
  */
 import { join } from "node:path";
 import { App } from "cdktf";
 import { ClusterStack, loadClusterFiles, type Cluster } from "../index";
+import { addAwsHaStack } from "./aws-ha/main";
 
-export const EXAMPLE_SPEC_FILES = ["aws-ha", "aws-minimal"].map((name) => join(__dirname, name, "cluster.yaml"));
+export const YAML_EXAMPLES = [join(__dirname, "aws-minimal", "cluster.yaml")];
+/** Every example spec file, aws-ha's included. */
+export const EXAMPLE_SPEC_FILES = [join(__dirname, "aws-ha", "cluster.yaml"), ...YAML_EXAMPLES];
 
 /** Adds one stack per cluster to `app`, named after the cluster. */
 export function addClusterStacks(app: App, clusters: readonly Cluster[]): ClusterStack[] {
   return clusters.map((spec) => new ClusterStack(app, spec));
 }
 
+export function buildExamplesApp(app: App): ClusterStack[] {
+  return [addAwsHaStack(app), ...addClusterStacks(app, loadClusterFiles(YAML_EXAMPLES))];
+}
+
 if (require.main === module) {
   const app = new App();
-  addClusterStacks(app, loadClusterFiles(EXAMPLE_SPEC_FILES));
+  buildExamplesApp(app);
   app.synth();
 }

@@ -1,5 +1,5 @@
 /** Shared fixtures: spec documents to start from, and helpers to read validation results. */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { formatPath, validateClusterDocument, type ClusterDocumentInput, type SpecProblem, type ValidationResult } from "../lib/spec";
@@ -111,12 +111,31 @@ function plainEnvironment(): NodeJS.ProcessEnv {
 }
 
 /** Runs the real `k2` binary (the built CLI, as users get it). */
-export function runK2(args: readonly string[], options: { input?: string; cwd?: string } = {}): CliResult {
+export function runK2(args: readonly string[], options: { input?: string; cwd?: string; env?: Readonly<Record<string, string | undefined>> } = {}): CliResult {
+  const env = { ...plainEnvironment(), ...options.env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) Reflect.deleteProperty(env, key);
   const result = spawnSync(process.execPath, [join(REPO_ROOT, "bin/k2.js"), ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     input: options.input,
     encoding: "utf8",
-    env: plainEnvironment(),
+    env,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Like runK2, without blocking the event loop: for tests whose servers k2 talks to run in this process. */
+export function runK2Async(args: readonly string[], options: { cwd?: string; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<CliResult> {
+  const env = { ...plainEnvironment(), ...options.env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) Reflect.deleteProperty(env, key);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, "bin/k2.js"), ...args], { cwd: options.cwd ?? REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      resolve({ status, stdout, stderr });
+    });
+  });
 }

@@ -1,0 +1,96 @@
+/**
+ * The examples, through `k2 synth` and then real terraform: init against the offline provider
+ * mirror, validate, plan, and `terraform show -json` of the plan. Assertions are on what
+ * terraform says it would build.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initValidatePlan, providerMirror, requireTerraform, type PlannedResource } from "../support/terraform";
+import { EXAMPLES, runK2 } from "../util";
+
+const work = mkdtempSync(join(tmpdir(), "k2-terraform-"));
+const plans = new Map<string, PlannedResource[]>();
+
+function resources(stack: string, type: string): PlannedResource[] {
+  return (plans.get(stack) ?? []).filter((resource) => resource.type === type);
+}
+
+function byTag(list: PlannedResource[], key: string, value: string): PlannedResource[] {
+  return list.filter((resource) => (resource.after.tags as Record<string, string> | undefined)?.[key] === value);
+}
+
+beforeAll(() => {
+  requireTerraform();
+  providerMirror();
+  const out = join(work, "out");
+  const synth = runK2(["synth", EXAMPLES.awsHa, EXAMPLES.awsMinimal, "--out", out]);
+  expect(synth.status, synth.stderr).toBe(0);
+  for (const stack of ["prod-usw2", "dev"]) {
+    const { resources: planned, validation } = initValidatePlan(join(out, "stacks", stack), "us-west-2");
+    expect(validation).toMatchObject({ valid: true, error_count: 0 });
+    plans.set(stack, planned);
+  }
+}, 240_000);
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("terraform plan of examples/aws-ha", () => {
+  it("creates everything and changes nothing else", () => {
+    const all = plans.get("prod-usw2")!;
+    expect(all.length).toBeGreaterThan(100);
+    expect(all.every((resource) => resource.actions.join() === "create")).toBe(true);
+  });
+
+  it("builds two etcd clusters of three members, each with its own encrypted data volume", () => {
+    const instances = resources("prod-usw2", "aws_instance");
+    for (const etcd of ["main", "events"]) {
+      expect(byTag(instances, "kraken.dev/etcd-cluster", etcd)).toHaveLength(3);
+      const volumes = byTag(resources("prod-usw2", "aws_ebs_volume"), "kraken.dev/etcd-cluster", etcd);
+      expect(volumes).toHaveLength(3);
+      expect(volumes.every((volume) => volume.after.encrypted === true)).toBe(true);
+    }
+    expect(byTag(resources("prod-usw2", "aws_ebs_volume"), "kraken.dev/etcd-cluster", "main").map((v) => v.after.size)).toEqual([50, 50, 50]);
+    expect(resources("prod-usw2", "aws_volume_attachment")).toHaveLength(6);
+    expect(resources("prod-usw2", "aws_network_interface").map((eni) => (eni.after.private_ips as string[])[0]).sort()).toEqual(
+      ["10.0.0.10", "10.0.0.18", "10.0.32.10", "10.0.32.18", "10.0.64.10", "10.0.64.18"].sort(),
+    );
+  });
+
+  it("puts three control-plane nodes behind a network load balancer listening on 6443", () => {
+    expect(byTag(resources("prod-usw2", "aws_instance"), "kraken.dev/role", "control-plane")).toHaveLength(3);
+    const [lb] = resources("prod-usw2", "aws_lb");
+    expect(lb?.after).toMatchObject({ load_balancer_type: "network", internal: false });
+    const [listener] = resources("prod-usw2", "aws_lb_listener");
+    expect(listener?.after).toMatchObject({ port: 6443, protocol: "TCP" });
+    expect(resources("prod-usw2", "aws_lb_target_group_attachment")).toHaveLength(3);
+  });
+
+  it("sizes each pool's auto scaling group from the spec", () => {
+    const sizes = Object.fromEntries(
+      resources("prod-usw2", "aws_autoscaling_group").map((group) => [String(group.after.name), [group.after.min_size, group.after.desired_capacity, group.after.max_size]] as const),
+    );
+    expect(sizes).toEqual({ "prod-usw2-general": [3, 3, 10], "prod-usw2-spot": [0, 2, 20], "prod-usw2-gpu": [0, 0, 4] });
+  });
+
+  it("requires IMDSv2 in every launch template and on every instance", () => {
+    const options = [...resources("prod-usw2", "aws_launch_template"), ...resources("prod-usw2", "aws_instance")].map(
+      (resource) => (resource.after.metadata_options as Record<string, unknown>[])[0],
+    );
+    expect(options).toHaveLength(12);
+    for (const option of options) expect(option).toMatchObject({ http_tokens: "required", http_put_response_hop_limit: 1 });
+  });
+});
+
+describe("terraform plan of examples/aws-minimal", () => {
+  it("builds one etcd member, one control-plane node and a pool of one", () => {
+    expect(byTag(resources("dev", "aws_instance"), "kraken.dev/etcd-cluster", "main")).toHaveLength(1);
+    expect(byTag(resources("dev", "aws_instance"), "kraken.dev/role", "control-plane")).toHaveLength(1);
+    expect(resources("dev", "aws_autoscaling_group").map((group) => [group.after.min_size, group.after.max_size])).toEqual([[1, 1]]);
+    expect(resources("dev", "aws_nat_gateway")).toHaveLength(1);
+    expect(resources("dev", "aws_lb")[0]?.after.internal).toBe(true);
+  });
+});
