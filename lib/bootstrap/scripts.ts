@@ -94,6 +94,24 @@ install_kubernetes() {
   systemctl enable kubelet
 }
 
+# A node that joined keeps its kubelet.conf: running the bootstrap again changes nothing.
+exit_if_joined() {
+  if [ -f /etc/kubernetes/kubelet.conf ]; then
+    log "already part of the cluster; nothing to do"
+    exit 0
+  fi
+}
+
+# Installs Kubernetes and takes this node's secret: its files, and its values as shell variables
+# (BOOTSTRAP_TOKEN, CA_CERT_HASH).
+prepare_kubernetes_node() {
+  install_kubernetes
+  fetch_secret "$SECRET_ID" /run/kraken/secret.json
+  materialize_secret /run/kraken/secret.json
+  # shellcheck source=/dev/null
+  . /run/kraken/secret.json.env
+}
+
 # The API answers /readyz through the control-plane endpoint (anonymous access to /readyz is allowed by default).
 api_ready() { curl -fsk --max-time 5 "https://$API_ENDPOINT/readyz" > /dev/null; }
 
@@ -109,16 +127,9 @@ export const CONTROL_PLANE_SH = `#!/usr/bin/env bash
 # one at a time, each waiting until every lower-numbered node has registered.
 . /usr/local/lib/kraken/common.sh
 
-if [ -f /etc/kubernetes/kubelet.conf ]; then
-  log "already part of the cluster; nothing to do"
-  exit 0
-fi
+exit_if_joined
 log "control-plane node $NODE_INDEX of cluster $CLUSTER_NAME"
-install_kubernetes
-fetch_secret "$SECRET_ID" /run/kraken/secret.json
-materialize_secret /run/kraken/secret.json
-# shellcheck source=/dev/null
-. /run/kraken/secret.json.env
+prepare_kubernetes_node
 render_config /etc/kraken/kubeadm-init.yaml /run/kraken/kubeadm-init.yaml
 render_config /etc/kraken/kubeadm-join.yaml /run/kraken/kubeadm-join.yaml
 render_config /etc/kraken/kubeadm-cluster.yaml /run/kraken/kubeadm-cluster.yaml
@@ -183,16 +194,9 @@ export const WORKER_SH = `#!/usr/bin/env bash
 # Worker node of a pool: joins with the cluster's bootstrap token.
 . /usr/local/lib/kraken/common.sh
 
-if [ -f /etc/kubernetes/kubelet.conf ]; then
-  log "already part of the cluster; nothing to do"
-  exit 0
-fi
+exit_if_joined
 log "worker of pool $POOL_NAME in cluster $CLUSTER_NAME"
-install_kubernetes
-fetch_secret "$SECRET_ID" /run/kraken/secret.json
-materialize_secret /run/kraken/secret.json
-# shellcheck source=/dev/null
-. /run/kraken/secret.json.env
+prepare_kubernetes_node
 render_config /etc/kraken/kubeadm-join.yaml /run/kraken/kubeadm-join.yaml
 wait_for_api
 log "joining the cluster"
