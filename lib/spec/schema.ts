@@ -492,7 +492,54 @@ const etcdCluster = strictObject(
         maasMachine("etcd member", "as many as members"),
       ),
       "- the provider's defaults",
-      { description: "Machines of the members.", examples: [{ aws: { instanceType: "m6i.large" } }] },
+      {
+        description:
+          "Machines of the members. On a running cluster a change reaches a member only when it is replaced (replaceMember), one member at a time.",
+        examples: [{ aws: { instanceType: "m6i.large" } }],
+      },
+    ),
+    backup: withDefault(
+      strictObject({
+        enabled: withDefault(Type.Boolean(), true, {
+          description: "Take periodic snapshots and upload them to the cluster's backup bucket.",
+          examples: [false],
+        }),
+        intervalMinutes: withDefault(Type.Integer({ minimum: 5, maximum: 1440 }), 30, {
+          description: "Minutes between snapshots (a systemd timer on the members; the leader takes it).",
+          examples: [15],
+        }),
+        retentionDays: withDefault(Type.Integer({ minimum: 1, maximum: 3650 }), 14, {
+          description: "Days a snapshot is kept in the bucket before its lifecycle rule deletes it.",
+          examples: [30],
+        }),
+      }),
+      {},
+      { description: "Periodic snapshots of the etcd cluster.", examples: [{ intervalMinutes: 15, retentionDays: 30 }] },
+    ),
+    replaceMember: optional(
+      strictObject({
+        member: required(Type.Integer({ minimum: 0, maximum: 6 }), {
+          description: "Index of the member to replace (0 for the first), less than members.",
+          examples: [1],
+        }),
+        id: required(Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$" }), {
+          description:
+            "Names this replacement. A new id replaces the member again; keeping the id (or removing replaceMember once done) replaces nothing.",
+          examples: ["2026-11-26-disk-failure"],
+          expected: "1 to 63 letters, digits, '.', '_' or '-'",
+        }),
+        dataVolume: withDefault(stringEnum(["replace", "keep"]), "replace", {
+          description:
+            "replace: a new, empty data volume (a failed disk; the member rejoins through member remove/add, see k2 etcd replace-member). keep: only the machine is replaced and the member restarts with its data (a new instance type, image or etcd version).",
+          examples: ["keep"],
+        }),
+      }),
+      "- no member is replaced",
+      {
+        description:
+          "The one operation allowed on a running etcd cluster: replace one member's machine (and, if asked, its data volume). It also lets that member take the spec's current machine and version. Print the procedure with `k2 etcd replace-member`.",
+        examples: [{ member: 1, id: "2026-11-26-disk-failure" }],
+      },
     ),
   },
   { description: "A dedicated etcd cluster.", examples: [{ name: "main", members: 3 }] },
@@ -741,6 +788,20 @@ const clusterSpec = strictObject(
       description: "Terraform state of the cluster.",
       examples: [{ backend: "s3", s3: { bucket: "acme-kraken-state" } }],
     }),
+    certificates: withDefault(
+      strictObject({
+        caValidityDays: withDefault(Type.Integer({ minimum: 365, maximum: 36500 }), 3650, {
+          description: "Validity of the certificate authorities k2 secrets init creates.",
+          examples: [7300],
+        }),
+        etcdValidityDays: withDefault(Type.Integer({ minimum: 30, maximum: 3650 }), 1095, {
+          description: "Validity of the etcd member certificates and the API server's etcd client certificate. k2 certs check warns before they end.",
+          examples: [365],
+        }),
+      }),
+      {},
+      { description: "Validity of the certificates kraken-lib issues.", examples: [{ etcdValidityDays: 365 }] },
+    ),
     addons: withDefault(addons, {}, {
       description: "In-cluster addons.",
       examples: [{}],

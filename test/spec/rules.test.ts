@@ -128,11 +128,17 @@ const RULE_CASES: Readonly<Record<string, RuleCases>> = {
     refuses: [
       { changes: { "spec.etcd": [{ name: "a", resources: ["events"] }, { name: "b", resources: ["leases"] }] }, path: "spec.etcd", message: /needs one primary etcd cluster/ },
       { changes: { "spec.etcd": [{ name: "main", version: "3.7.0" }] }, path: "spec.etcd[0].version", message: /3\.7\.0 is not supported/ },
+      { changes: { "spec.etcd": [{ name: "main", members: 3, replaceMember: { member: 3, id: "r1" } }] }, path: "spec.etcd[0].replaceMember.member", message: /one of the 3 members \(0 to 2\), got 3/ },
     ],
     accepts: [
       { "spec.etcd": [{ name: "main", members: 5, version: "3.5.21" }] },
+      { "spec.etcd": [{ name: "main", members: 3, replaceMember: { member: 2, id: "2026-11-26.disk_a", dataVolume: "keep" }, backup: { enabled: false } }] },
       { "spec.etcd": [{ name: "main" }, { name: "events" }, { name: "leases", members: 1, resources: ["coordination.k8s.io/leases"] }] },
     ],
+  },
+  certificates: {
+    refuses: [{ changes: { "spec.certificates": { caValidityDays: 1000, etcdValidityDays: 1095 } }, path: "spec.certificates.etcdValidityDays", message: /at most caValidityDays \(1000\), got 1095/ }],
+    accepts: [{ "spec.certificates": { caValidityDays: 7300, etcdValidityDays: 365 } }],
   },
   "node-pool-sizes": {
     refuses: [{ changes: pool({ minSize: 4, maxSize: 2 }), path: "spec.nodePools[1].maxSize", message: /must be >= minSize \(4\), got 2/ }],

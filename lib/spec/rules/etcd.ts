@@ -4,7 +4,7 @@ import { checkUniqueNames, present, type SpecRule } from "./rule";
 export const etcdTopologyRule: SpecRule = {
   id: "etcd-topology",
   summary:
-    "etcd clusters have unique names and a supported version; exactly one is the primary (no resources), and each resource is stored by one etcd cluster only.",
+    "etcd clusters have unique names and a supported version; exactly one is the primary (no resources), each resource is stored by one etcd cluster only, and replaceMember names an existing member.",
   check(document, report) {
     const clusters = present(document.spec?.etcd);
     checkUniqueNames(document.spec?.etcd, ["spec", "etcd"], "etcd cluster", report);
@@ -12,6 +12,10 @@ export const etcdTopologyRule: SpecRule = {
     for (const [etcd, index] of clusters) {
       if (etcd.version !== undefined && !isSupportedEtcdVersion(etcd.version)) {
         report(["spec", "etcd", index, "version"], `etcd ${etcd.version} is not supported; expected a release of ${SUPPORTED_ETCD_MINORS.join(" or ")}`);
+      }
+      const replaced = etcd.replaceMember?.member;
+      if (replaced !== undefined && etcd.members !== undefined && replaced >= etcd.members) {
+        report(["spec", "etcd", index, "replaceMember", "member"], `must name one of the ${etcd.members} members (0 to ${etcd.members - 1}), got ${replaced}`);
       }
     }
 

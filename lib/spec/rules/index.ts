@@ -9,6 +9,7 @@ import { labelsRule, nodePoolSizesRule, taintsRule } from "./node-pools";
 import type { SpecRule } from "./rule";
 import { noSecretsRule } from "./secrets";
 import { stateBackendRule } from "./state";
+import { certificatesRule } from "./certificates";
 
 export type { Report, SpecRule } from "./rule";
 export { RESERVED_LABEL_PREFIX } from "./node-pools";
@@ -33,5 +34,6 @@ export const SPEC_RULES: readonly SpecRule[] = [
   ebsVolumesRule,
   apiAccessRule,
   stateBackendRule,
+  certificatesRule,
   noSecretsRule,
 ];
