@@ -1,4 +1,4 @@
-export { KrakenCluster, canonicalJson, SPEC_OUTPUT, SPEC_HASH_OUTPUT, API_ENDPOINT_OUTPUT, SECRET_NAMES_OUTPUT, type KrakenClusterProps, type ClusterRoles } from "./kraken-cluster";
+export { KrakenCluster, canonicalJson, SPEC_OUTPUT, SPEC_HASH_OUTPUT, API_ENDPOINT_OUTPUT, SECRET_NAMES_OUTPUT, ETCD_BACKUP_BUCKET_OUTPUT, type KrakenClusterProps, type ClusterRoles } from "./kraken-cluster";
 export { ClusterNetwork, type ClusterNetworkProps, type NetworkZone } from "./aws/cluster-network";
 export { ClusterSecurityGroups, type ClusterSecurityGroupsProps } from "./aws/cluster-security-groups";
 export { ControlPlane, type ControlPlaneProps } from "./aws/control-plane";
@@ -7,4 +7,6 @@ export { NodePool, type NodePoolOptions, type NodePoolProps } from "./aws/node-p
 export { NodeRole, type NodeRoleProps } from "./aws/node-role";
 export { MachineImages } from "./aws/machine-images";
 export { terraformText, terraformGzipBase64Text } from "./terraform-text";
-export { ClusterStack } from "./cluster-stack";
+export { ClusterStack, type ClusterStackOptions } from "./cluster-stack";
+export { EtcdBackupBucket, type EtcdBackupBucketProps } from "./aws/etcd-backup-bucket";
+export { replacementTrigger, triggerAddress } from "./replacement-trigger";

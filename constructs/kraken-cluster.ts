@@ -3,12 +3,15 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Aspects, Lazy, TerraformDataSource, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { awsEtcdTopology } from "../lib/aws/etcd-topology";
+import { writeSnapshotsPolicy } from "../lib/aws/iam-policies";
+import { assertEtcdChangesAllowed, type EtcdChange } from "../lib/etcd/protection";
 import type { EtcdClusterTopology } from "../lib/bootstrap";
 import { clusterSecretNames, type ClusterSecretNames } from "../lib/secrets/names";
 import { defineCluster, type Cluster, type ClusterDocumentInput } from "../lib/spec";
 import { ClusterNetwork } from "./aws/cluster-network";
 import { ClusterSecurityGroups } from "./aws/cluster-security-groups";
 import { ControlPlane } from "./aws/control-plane";
+import { EtcdBackupBucket } from "./aws/etcd-backup-bucket";
 import { EtcdCluster } from "./aws/etcd-cluster";
 import { MachineImages } from "./aws/machine-images";
 import { NodePool, type NodePoolOptions } from "./aws/node-pool";
@@ -20,6 +23,8 @@ export const SPEC_OUTPUT = "kraken_spec";
 export const SPEC_HASH_OUTPUT = "kraken_spec_hash";
 /** Terraform output holding the API endpoint (host:port). */
 export const API_ENDPOINT_OUTPUT = "kraken_api_endpoint";
+/** Terraform output holding the name of the etcd backup bucket. */
+export const ETCD_BACKUP_BUCKET_OUTPUT = "kraken_etcd_backup_bucket";
 /** Terraform output holding the names of the cluster's secrets (JSON). */
 export const SECRET_NAMES_OUTPUT = "kraken_secret_names";
 
@@ -35,6 +40,13 @@ export interface KrakenClusterProps {
    * @default - a provider for spec.provider.aws.region, created in this construct
    */
   readonly awsProvider?: AwsProvider;
+  /**
+   * The spec the running cluster was last applied with (its `kraken_spec` output). With it,
+   * changes to the running etcd clusters that are not safe are refused at synth, with an
+   * `EtcdProtectionError` naming each one and how to do it safely (docs/etcd.md).
+   * @default - no applied spec: the cluster is new, and nothing is refused
+   */
+  readonly appliedSpec?: ClusterDocumentInput | Cluster;
 }
 
 /** The IAM roles of a cluster's machines. */
@@ -63,6 +75,10 @@ export class KrakenCluster extends Construct {
   readonly secretNames: ClusterSecretNames;
   /** The etcd clusters' members and addresses, as bootstrap sees them. */
   readonly etcdTopology: readonly EtcdClusterTopology[];
+  /** The bucket of etcd snapshots; absent when every etcd cluster has backups off. */
+  readonly etcdBackups?: EtcdBackupBucket;
+  /** Allowed changes to running etcd clusters since the applied spec (empty without one). */
+  readonly etcdChanges: readonly EtcdChange[];
   private readonly images: MachineImages;
   private currentSpec: Cluster;
   private readonly pools: NodePool[] = [];
@@ -74,6 +90,15 @@ export class KrakenCluster extends Construct {
     const aws = cluster.spec.provider.aws;
     if (!aws) {
       throw new Error(`cluster ${cluster.metadata.name}: spec.provider.maas is not synthesized by this version of kraken-lib; only spec.provider.aws is`);
+    }
+    if (props.appliedSpec !== undefined) {
+      const applied = defineCluster(props.appliedSpec as ClusterDocumentInput);
+      if (applied.metadata.name !== cluster.metadata.name) {
+        throw new Error(`the applied spec is of cluster ${applied.metadata.name}, not ${cluster.metadata.name}: a cluster's name never changes`);
+      }
+      this.etcdChanges = assertEtcdChangesAllowed(applied, cluster, awsEtcdTopology);
+    } else {
+      this.etcdChanges = [];
     }
     const stack = TerraformStack.of(this);
     const other = stack.node.findAll().find((node) => node !== this && node instanceof KrakenCluster);
@@ -91,7 +116,8 @@ export class KrakenCluster extends Construct {
     const provider = this.provider;
     Aspects.of(this).add({
       visit(node: IConstruct) {
-        if ((node instanceof TerraformResource || node instanceof TerraformDataSource) && node.provider === undefined) node.provider = provider;
+        const isAws = (node instanceof TerraformResource || node instanceof TerraformDataSource) && node.terraformGeneratorMetadata?.providerName === "aws";
+        if (isAws && node.provider === undefined) node.provider = provider;
       },
     });
     this.secretNames = clusterSecretNames(cluster.metadata.name, cluster.spec.etcd.map((etcd) => etcd.name));
@@ -101,11 +127,22 @@ export class KrakenCluster extends Construct {
 
     this.etcdTopology = awsEtcdTopology(cluster);
 
+    if (cluster.spec.etcd.some((etcd) => etcd.backup.enabled)) this.etcdBackups = new EtcdBackupBucket(this, "etcd-backups", { cluster });
+    const backups = this.etcdBackups;
+
     this.roles = {
       controlPlane: new NodeRole(this, "control-plane-role", { cluster, role: "control-plane", secretName: this.secretNames.controlPlane }),
       workers: new NodeRole(this, "workers-role", { cluster, role: "workers", secretName: this.secretNames.workers }),
       etcd: new Map(
-        cluster.spec.etcd.map((etcd) => [etcd.name, new NodeRole(this, `etcd-${etcd.name}-role`, { cluster, role: `etcd-${etcd.name}`, secretName: this.secretNames.etcd[etcd.name]! })]),
+        cluster.spec.etcd.map((etcd) => [
+          etcd.name,
+          new NodeRole(this, `etcd-${etcd.name}-role`, {
+            cluster,
+            role: `etcd-${etcd.name}`,
+            secretName: this.secretNames.etcd[etcd.name]!,
+            ...(backups && etcd.backup.enabled ? { extraPolicies: { "upload-snapshots": writeSnapshotsPolicy(backups.bucket.arn, etcd.name) } } : {}),
+          }),
+        ]),
       ),
     };
 
@@ -121,6 +158,7 @@ export class KrakenCluster extends Construct {
           nodeRole: this.roles.etcd.get(etcd.name)!,
           images: this.images,
           secretName: this.secretNames.etcd[etcd.name]!,
+          ...(backups && etcd.backup.enabled ? { backupBucket: backups.bucket.bucket } : {}),
         }),
       ]),
     );
@@ -151,6 +189,12 @@ export class KrakenCluster extends Construct {
       value: `${this.controlPlane.endpoint}:6443`,
       description: "Kubernetes API endpoint (host:port).",
     }).overrideLogicalId(API_ENDPOINT_OUTPUT);
+    if (backups) {
+      new TerraformOutput(this, "etcd_backup_bucket", {
+        value: backups.bucket.bucket,
+        description: "S3 bucket of the etcd snapshots: s3://<bucket>/<etcd cluster>/<timestamp>.db",
+      }).overrideLogicalId(ETCD_BACKUP_BUCKET_OUTPUT);
+    }
     new TerraformOutput(this, "secret_names", {
       value: JSON.stringify(this.secretNames),
       description: "Secrets Manager names of the cluster's secrets: create them with `k2 secrets init` before the machines boot.",

@@ -7,9 +7,10 @@ import { Construct } from "constructs";
 import { resourceTags } from "../../lib/aws/tags";
 import { awsProviderShell, renderEtcdMemberUserData, type EtcdClusterTopology } from "../../lib/bootstrap";
 import { etcdMemberAddresses, type Cluster, type EtcdClusterSpec } from "../../lib/spec";
+import { replacementTrigger, triggerAddress } from "../replacement-trigger";
 import { terraformGzipBase64Text } from "../terraform-text";
 import type { ClusterNetwork } from "./cluster-network";
-import { MachineImages } from "./machine-images";
+import type { MachineImages } from "./machine-images";
 import { encryptedVolume, IMDS_V2_ONLY } from "./machine-settings";
 import type { NodeRole } from "./node-role";
 
@@ -23,6 +24,8 @@ export interface EtcdClusterProps {
   readonly images: MachineImages;
   /** The secret the members read at boot (their certificates). */
   readonly secretName: string;
+  /** Name of the bucket snapshots go to; absent when backups are off. */
+  readonly backupBucket?: string;
 }
 
 /** One etcd member's resources. */
@@ -39,7 +42,8 @@ export interface EtcdMember {
  * A dedicated etcd cluster. Members are pets, not an auto scaling group: each has a fixed
  * private address on its own network interface, its own encrypted data volume, and TLS with
  * client-certificate authentication for clients and peers. Members, their interfaces and their
- * volumes are protected with prevent_destroy: Terraform refuses any plan that would destroy one.
+ * volumes are protected with prevent_destroy: Terraform refuses any plan that would destroy one,
+ * except the one member spec.etcd[].replaceMember names, which is replaced.
  */
 export class EtcdCluster extends Construct {
   readonly members: readonly EtcdMember[];
@@ -52,16 +56,22 @@ export class EtcdCluster extends Construct {
     const aws = cluster.spec.provider.aws!;
     const machine = etcd.machine.aws!;
     const clusterName = cluster.metadata.name;
-    const lookedUp = MachineImages.isLookedUp(machine.image);
     const addresses = etcdMemberAddresses(props.network.zones, topology.index, etcd.members);
 
     this.clientUrls = topology.clientUrls;
+    const replacement = etcd.replaceMember;
     this.members = addresses.map((address) => {
       const member = topology.members[address.member]!;
       const zone = props.network.zones[address.zoneIndex]!;
       const resourceName = `${clusterName}-etcd-${member.name}`;
       const tags = resourceTags(cluster, resourceName, { "kraken.dev/etcd-cluster": etcd.name, "kraken.dev/etcd-member": member.name });
-      const protect = { preventDestroy: true };
+      const targeted = replacement?.member === address.member;
+      const dataTargeted = targeted && replacement.dataVolume === "replace";
+
+      // Replacing a member is deliberate: a new replaceMember id changes its trigger and Terraform
+      // replaces that member's machine (and, if asked, its data volume), nothing else.
+      const machineTrigger = replacementTrigger(this, `${member.name}-replacement`, targeted ? replacement.id : undefined);
+      const dataTrigger = replacementTrigger(this, `${member.name}-data-replacement`, dataTargeted ? replacement.id : undefined);
 
       // The address lives on its own interface, which outlives any instance that wears it.
       const networkInterface = new NetworkInterface(this, `${member.name}-eni`, {
@@ -70,7 +80,7 @@ export class EtcdCluster extends Construct {
         securityGroups: [props.securityGroup.id],
         description: `etcd member ${member.name} of ${clusterName}`,
         tags,
-        lifecycle: protect,
+        lifecycle: { preventDestroy: true },
       });
       const dataVolume = new EbsVolume(this, `${member.name}-data`, {
         availabilityZone: address.zone,
@@ -81,7 +91,8 @@ export class EtcdCluster extends Construct {
         encrypted: true,
         ...(aws.ebsKmsKeyArn === undefined ? {} : { kmsKeyId: aws.ebsKmsKeyArn }),
         tags: { ...tags, Name: `${resourceName}-data` },
-        lifecycle: protect,
+        // New settings only reach a member's data through a new volume (replaceMember with dataVolume: replace).
+        lifecycle: { preventDestroy: !dataTargeted, replaceTriggeredBy: [triggerAddress(dataTrigger)], ignoreChanges: ["size", "type", "iops", "throughput", "kms_key_id"] },
       });
       const userData = renderEtcdMemberUserData({
         cluster,
@@ -91,6 +102,7 @@ export class EtcdCluster extends Construct {
         provider: awsProviderShell(),
         providerEnvironment: { AWS_REGION: aws.region, ETCD_VOLUME_ID: dataVolume.id },
         secretId: props.secretName,
+        ...(props.backupBucket === undefined ? {} : { backupBucket: props.backupBucket }),
       });
       const instance = new Instance(this, `${member.name}-instance`, {
         ami: props.images.imageId(machine.image),
@@ -103,10 +115,14 @@ export class EtcdCluster extends Construct {
         userDataBase64: terraformGzipBase64Text(userData),
         userDataReplaceOnChange: false,
         tags,
-        // User data only runs at first boot: changing it on a running member would only stop
-        // and start it, all members at once. A looked-up image changes whenever its publisher
-        // releases one. Members are replaced deliberately, one at a time, never by either.
-        lifecycle: { preventDestroy: true, ignoreChanges: ["user_data", "user_data_base64", ...(lookedUp ? ["ami"] : [])] },
+        // A running member never changes under Terraform: user data only runs at first boot, and
+        // a new image, instance type or root volume would stop or rebuild every member at once.
+        // All of them reach a member when it is replaced (the trigger), one member at a time.
+        lifecycle: {
+          preventDestroy: !targeted,
+          replaceTriggeredBy: [triggerAddress(machineTrigger)],
+          ignoreChanges: ["user_data", "user_data_base64", "ami", "instance_type", "root_block_device"],
+        },
       });
       new VolumeAttachment(this, `${member.name}-data-attachment`, {
         deviceName: "/dev/sdf",

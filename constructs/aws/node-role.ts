@@ -3,7 +3,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Construct } from "constructs";
-import { ec2AssumeRolePolicy, readSecretPolicy, ssmManagedPolicyArn } from "../../lib/aws/iam-policies";
+import { ec2AssumeRolePolicy, readSecretPolicy, ssmManagedPolicyArn, type PolicyDocument } from "../../lib/aws/iam-policies";
 import { awsName, IAM_ROLE_NAME_MAX } from "../../lib/aws/names";
 import { resourceTags } from "../../lib/aws/tags";
 import type { Cluster } from "../../lib/spec";
@@ -14,6 +14,8 @@ export interface NodeRoleProps {
   readonly role: string;
   /** The one secret these machines read at boot. */
   readonly secretName: string;
+  /** Further inline policies, by name (etcd members upload snapshots). */
+  readonly extraPolicies?: Readonly<Record<string, PolicyDocument>>;
 }
 
 /**
@@ -36,6 +38,9 @@ export class NodeRole extends Construct {
       tags,
     });
     new IamRolePolicy(this, "read-secret", { name: "read-bootstrap-secret", role: this.role.id, policy: JSON.stringify(readSecretPolicy(region, props.secretName)) });
+    for (const [policyName, document] of Object.entries(props.extraPolicies ?? {})) {
+      new IamRolePolicy(this, policyName, { name: policyName, role: this.role.id, policy: JSON.stringify(document) });
+    }
     new IamRolePolicyAttachment(this, "ssm", { role: this.role.name, policyArn: ssmManagedPolicyArn(region) });
     this.instanceProfile = new IamInstanceProfile(this, "profile", { name, role: this.role.name, tags });
   }

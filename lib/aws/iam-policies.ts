@@ -9,6 +9,7 @@ export interface PolicyDocument {
     readonly Action: string | readonly string[];
     readonly Resource?: string | readonly string[];
     readonly Principal?: Readonly<Record<string, string>>;
+    readonly Condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   }[];
 }
 
@@ -33,4 +34,22 @@ export function readSecretPolicy(region: string, secretName: string): PolicyDocu
 /** AWS's managed policy for Systems Manager (Session Manager instead of SSH). */
 export function ssmManagedPolicyArn(region: string): string {
   return `arn:${awsPartition(region)}:iam::aws:policy/AmazonSSMManagedInstanceCore`;
+}
+
+/** Refuses any request to the bucket that does not use TLS. */
+export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "s3:*", Resource: [bucketArn, `${bucketArn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+    ],
+  };
+}
+
+/** Uploading snapshots under one prefix of the backup bucket, and nothing else: no reading, no deleting. */
+export function writeSnapshotsPolicy(bucketArn: string, prefix: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Sid: "UploadSnapshots", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${bucketArn}/${prefix}/*` }],
+  };
 }

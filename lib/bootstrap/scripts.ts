@@ -264,6 +264,52 @@ healthy() {
 log "waiting for etcd to report healthy (it needs a majority of members up)"
 retry 120 10 healthy || fail "etcd did not become healthy; check journalctl -u etcd"
 log "etcd member $ETCD_MEMBER is healthy"
+if [ -f /etc/systemd/system/etcd-snapshot.timer ]; then
+  systemctl enable --now etcd-snapshot.timer
+  log "snapshots go to s3://$BACKUP_BUCKET/$ETCD_CLUSTER/ (the leader takes them)"
+fi
+`;
+
+/** etcd snapshot: the leader saves, checks and uploads a snapshot (run by a systemd timer). */
+export const ETCD_SNAPSHOT_SH = `#!/usr/bin/env bash
+# etcd snapshot: run by etcd-snapshot.timer on every member; only the leader takes a snapshot,
+# checks it and uploads it to the cluster's backup bucket, so that one is taken per interval.
+set -Eeuo pipefail
+export PATH="$PATH:/snap/bin:/usr/local/bin"
+umask 077
+# shellcheck source=/dev/null
+. /etc/kraken/cluster.env
+
+log() { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) kraken[etcd-snapshot]: $*"; }
+trap 'log "FAILED at line $LINENO: $BASH_COMMAND"' ERR
+
+member_etcdctl() {
+  etcdctl --endpoints https://127.0.0.1:2379 --cacert /etc/etcd/pki/ca.crt --cert /etc/etcd/pki/member.crt \\
+    --key /etc/etcd/pki/member.key "$@"
+}
+
+is_leader() {
+  member_etcdctl endpoint status -w json | python3 -c '
+import json, sys
+status = json.load(sys.stdin)[0]["Status"]
+sys.exit(0 if status["header"]["member_id"] == status["leader"] else 1)
+'
+}
+
+if ! is_leader; then
+  log "not the leader of $ETCD_CLUSTER: no snapshot from this member"
+  exit 0
+fi
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+directory=/var/lib/etcd/snapshots
+install -d -m 0700 "$directory"
+file="$directory/$ETCD_CLUSTER-$stamp.db"
+trap 'rm -f "$file"' EXIT
+member_etcdctl snapshot save "$file" > /dev/null
+# A snapshot that etcdutl cannot read is not worth keeping.
+if command -v etcdutl > /dev/null; then etcdutl snapshot status "$file" > /dev/null; else member_etcdctl snapshot status "$file" > /dev/null; fi
+aws s3 cp --only-show-errors "$file" "s3://$BACKUP_BUCKET/$ETCD_CLUSTER/$stamp.db"
+log "snapshot of $ETCD_CLUSTER uploaded to s3://$BACKUP_BUCKET/$ETCD_CLUSTER/$stamp.db"
 `;
 
 /** Writes the files of a secret document fetched from the secret store. */

@@ -1,8 +1,8 @@
 /** Provider-neutral facts about a cluster's machines that bootstrap and certificates share. */
 import type { Cluster, EtcdClusterSpec } from "../spec";
-import { etcdClientUrls, type EtcdMemberIdentity } from "./etcd-member";
+import { etcdClientUrls, type EtcdMemberConfigInput, type EtcdMemberIdentity } from "./etcd-member";
 import type { ClusterConfigurationInput } from "./kubeadm";
-import { KUBERNETES_PKI_FILES } from "./paths";
+import { ETCD_DATA_DIR, ETCD_PKI_FILES, KUBERNETES_PKI_FILES } from "./paths";
 
 export interface EtcdClusterTopology {
   readonly name: string;
@@ -61,5 +61,35 @@ export function clusterConfigurationInput(cluster: Cluster, topology: readonly E
     },
     etcdOverrides: topology.flatMap((etcd) => etcd.resources.map((resource) => ({ resource, endpoints: etcd.clientUrls }))),
     certSans: [apiHost, ...controlPlane.apiServer.extraSans],
+  };
+}
+
+/**
+ * How a member starts: with its cluster ("new"), or joining a running cluster with an empty data
+ * directory ("existing"): the member spec.etcd[].replaceMember replaces with a new data volume.
+ */
+export function memberInitialState(etcd: EtcdClusterSpec, memberIndex: number): "new" | "existing" {
+  const replacement = etcd.replaceMember;
+  return replacement?.member === memberIndex && replacement.dataVolume === "replace" ? "existing" : "new";
+}
+
+/** A member's configuration as kraken machines run it: their paths, their TLS files. */
+export function etcdMemberConfig(topology: EtcdClusterTopology, memberIndex: number, initialClusterState: "new" | "existing"): EtcdMemberConfigInput {
+  const member = topology.members[memberIndex];
+  if (!member) throw new Error(`etcd cluster "${topology.name}" has no member ${memberIndex} (it has ${topology.members.length})`);
+  return {
+    member,
+    members: topology.members,
+    clusterToken: topology.token,
+    initialClusterState,
+    dataDir: ETCD_DATA_DIR,
+    tls: {
+      caFile: ETCD_PKI_FILES.caCert,
+      certFile: ETCD_PKI_FILES.memberCert,
+      keyFile: ETCD_PKI_FILES.memberKey,
+      peerCaFile: ETCD_PKI_FILES.caCert,
+      peerCertFile: ETCD_PKI_FILES.memberCert,
+      peerKeyFile: ETCD_PKI_FILES.memberKey,
+    },
   };
 }

@@ -14,10 +14,10 @@ import {
   renderKubeadmWorkerJoinConfig,
   type NodeRegistrationInput,
 } from "./kubeadm";
-import { CLUSTER_ENV, ETCD_DATA_DIR, ETCD_ENV, ETCD_PKI_FILES, KRAKEN_DIR, KRAKEN_LIB_DIR } from "./paths";
+import { CLUSTER_ENV, ETCD_ENV, KRAKEN_DIR, KRAKEN_LIB_DIR } from "./paths";
 import type { ProviderShell } from "./provider-shell";
-import { COMMON_SH, CONTROL_PLANE_SH, ETCD_MEMBER_SH, MATERIALIZE_PY, WORKER_SH } from "./scripts";
-import { clusterConfigurationInput, type EtcdClusterTopology } from "./topology";
+import { COMMON_SH, CONTROL_PLANE_SH, ETCD_MEMBER_SH, ETCD_SNAPSHOT_SH, MATERIALIZE_PY, WORKER_SH } from "./scripts";
+import { clusterConfigurationInput, etcdMemberConfig, memberInitialState, type EtcdClusterTopology } from "./topology";
 
 /** Labels kraken-lib puts on every node it makes (its own kraken.dev prefix, which specs may not use). */
 export const NODE_LABELS = {
@@ -79,32 +79,59 @@ function userData(files: CloudConfigFile[], scriptName: string): string {
 
 /** An etcd member: its ETCD_* environment, a systemd unit, and the etcd script. */
 export function renderEtcdMemberUserData(
-  context: BootstrapContext & { readonly topology: EtcdClusterTopology; readonly etcd: EtcdClusterSpec; readonly memberIndex: number },
+  context: BootstrapContext & {
+    readonly topology: EtcdClusterTopology;
+    readonly etcd: EtcdClusterSpec;
+    readonly memberIndex: number;
+    /** Where snapshots go (a bucket name, possibly a Terraform token); absent when backups are off. */
+    readonly backupBucket?: string;
+  },
 ): string {
-  const member = context.topology.members[context.memberIndex];
-  if (!member) throw new Error(`etcd cluster "${context.topology.name}" has no member ${context.memberIndex}`);
-  const environment = renderEtcdMemberConfig({
-    member,
-    members: context.topology.members,
-    clusterToken: context.topology.token,
-    initialClusterState: "new",
-    dataDir: ETCD_DATA_DIR,
-    tls: {
-      caFile: ETCD_PKI_FILES.caCert,
-      certFile: ETCD_PKI_FILES.memberCert,
-      keyFile: ETCD_PKI_FILES.memberKey,
-      peerCaFile: ETCD_PKI_FILES.caCert,
-      peerCertFile: ETCD_PKI_FILES.memberCert,
-      peerKeyFile: ETCD_PKI_FILES.memberKey,
-    },
-  });
+  const config = etcdMemberConfig(context.topology, context.memberIndex, memberInitialState(context.etcd, context.memberIndex));
+  const backup = context.etcd.backup.enabled && context.backupBucket !== undefined;
   const files = [
-    clusterEnvironment(context, "etcd", { ETCD_MEMBER: member.name, ETCD_VERSION: context.etcd.version }),
-    { path: ETCD_ENV, content: environment, permissions: "0644" },
+    clusterEnvironment(context, "etcd", {
+      ETCD_CLUSTER: context.etcd.name,
+      ETCD_MEMBER: config.member.name,
+      ETCD_VERSION: context.etcd.version,
+      BACKUP_BUCKET: backup ? context.backupBucket : "",
+    }),
+    { path: ETCD_ENV, content: renderEtcdMemberConfig(config), permissions: "0644" },
     { path: "/etc/systemd/system/etcd.service", content: ETCD_UNIT, permissions: "0644" },
+    ...(backup
+      ? [
+          { path: "/etc/systemd/system/etcd-snapshot.service", content: ETCD_SNAPSHOT_SERVICE, permissions: "0644" },
+          { path: "/etc/systemd/system/etcd-snapshot.timer", content: etcdSnapshotTimer(context.etcd.backup.intervalMinutes), permissions: "0644" },
+          { path: `${KRAKEN_LIB_DIR}/etcd-snapshot.sh`, content: ETCD_SNAPSHOT_SH, permissions: "0755" },
+        ]
+      : []),
     ...scriptFiles(context, ETCD_MEMBER_SH, "etcd-member.sh"),
   ];
   return userData(files, "etcd-member.sh");
+}
+
+const ETCD_SNAPSHOT_SERVICE = `[Unit]
+Description=etcd snapshot to the cluster's backup bucket (kraken-lib)
+After=etcd.service
+Requires=etcd.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/bin/bash ${KRAKEN_LIB_DIR}/etcd-snapshot.sh
+`;
+
+function etcdSnapshotTimer(intervalMinutes: number): string {
+  return `[Unit]
+Description=etcd snapshot every ${intervalMinutes} minutes (kraken-lib)
+
+[Timer]
+OnBootSec=10min
+OnUnitActiveSec=${intervalMinutes}min
+RandomizedDelaySec=60
+
+[Install]
+WantedBy=timers.target
+`;
 }
 
 const ETCD_UNIT = `[Unit]

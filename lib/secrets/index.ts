@@ -1,5 +1,5 @@
 /** A cluster's secrets: names, contents, and the stores that keep them. */
 export { clusterSecretNames, clusterSecretPrefix, SECRET_PREFIX, type ClusterSecretNames } from "./names";
 export { serializeSecretDocument, type SecretDocument, type SecretFile } from "./document";
-export { generateClusterSecrets, CA_VALIDITY_DAYS, LEAF_VALIDITY_DAYS, type ClusterSecret } from "./material";
+export { generateClusterSecrets, type ClusterSecret } from "./material";
 export { AwsSecretsManagerStore, type SecretStore } from "./store";

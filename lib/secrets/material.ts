@@ -18,11 +18,6 @@ import type { Cluster } from "../spec";
 import type { SecretDocument, SecretFile } from "./document";
 import { clusterSecretNames } from "./names";
 
-/** Certificate authorities last ten years; replacing one means re-issuing everything below it. */
-export const CA_VALIDITY_DAYS = 3650;
-/** etcd member and client certificates. `k2 certs check` (etcd docs) warns well before they end. */
-export const LEAF_VALIDITY_DAYS = 3 * 365;
-
 export interface ClusterSecret {
   readonly name: string;
   readonly description: string;
@@ -37,17 +32,20 @@ const privateFile = (path: string, content: string, member?: string): SecretFile
 /** Every secret of a cluster, freshly generated. */
 export async function generateClusterSecrets(cluster: Cluster, etcd: readonly EtcdClusterTopology[]): Promise<ClusterSecret[]> {
   const clusterName = cluster.metadata.name;
+  // Validities come from spec.certificates; `k2 certs check` warns before etcd's certificates end.
+  const caValidityDays = cluster.spec.certificates.caValidityDays;
+  const leafValidityDays = cluster.spec.certificates.etcdValidityDays;
   const names = clusterSecretNames(clusterName, etcd.map((e) => e.name));
-  const kubernetesCa = await createCertificateAuthority({ commonName: "kubernetes", organization: `kraken ${clusterName}`, validityDays: CA_VALIDITY_DAYS });
-  const frontProxyCa = await createCertificateAuthority({ commonName: "front-proxy-ca", organization: `kraken ${clusterName}`, validityDays: CA_VALIDITY_DAYS });
+  const kubernetesCa = await createCertificateAuthority({ commonName: "kubernetes", organization: `kraken ${clusterName}`, validityDays: caValidityDays });
+  const frontProxyCa = await createCertificateAuthority({ commonName: "front-proxy-ca", organization: `kraken ${clusterName}`, validityDays: caValidityDays });
   // One etcd CA for all of the cluster's etcd clusters: the API server has a single etcd client
   // certificate, which every etcd cluster (main, events, ...) must accept.
-  const etcdCa = await createCertificateAuthority({ commonName: "etcd-ca", organization: `kraken ${clusterName}`, validityDays: CA_VALIDITY_DAYS });
+  const etcdCa = await createCertificateAuthority({ commonName: "etcd-ca", organization: `kraken ${clusterName}`, validityDays: caValidityDays });
   const serviceAccount = await generateSigningKeyPair();
   const apiServerEtcdClient = await issueCertificate(etcdCa, {
     commonName: "kube-apiserver-etcd-client",
     usages: ["client"],
-    validityDays: LEAF_VALIDITY_DAYS,
+    validityDays: leafValidityDays,
   });
   const bootstrapToken = generateBootstrapToken();
   const caCertHash = caCertificateHash(kubernetesCa.certificatePem);
@@ -94,7 +92,7 @@ export async function generateClusterSecrets(cluster: Cluster, etcd: readonly Et
         commonName: member.name,
         ...memberNames(member.host),
         usages: ["server", "client"],
-        validityDays: LEAF_VALIDITY_DAYS,
+        validityDays: leafValidityDays,
       });
       files.push(publicFile(ETCD_PKI_FILES.memberCert, certificate.certificatePem, member.name));
       files.push(privateFile(ETCD_PKI_FILES.memberKey, certificate.privateKeyPem, member.name));

@@ -140,8 +140,11 @@ describe("cluster.env of each role", () => {
       SECRET_ID: "kraken/prod-usw2/etcd-main",
       AWS_REGION: "us-west-2",
       ETCD_VOLUME_ID,
+      ETCD_CLUSTER: "main",
       ETCD_MEMBER: "main-1",
       ETCD_VERSION: ha.spec.etcd[0]!.version,
+      // The fixture renders without a backup bucket: no snapshots.
+      BACKUP_BUCKET: "",
     });
   });
 

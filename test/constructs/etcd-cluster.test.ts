@@ -118,8 +118,17 @@ describe("etcd clusters of examples/aws-ha", () => {
   it("protects instances, volumes and interfaces with prevent_destroy, and pins the explicit AMI", () => {
     for (const [member, { instance, volume, networkInterface }] of found) {
       // An explicit amiId never changes by itself: only user data (first boot only) is ignored.
-      expect(instance[1].lifecycle, member).toEqual({ prevent_destroy: true, ignore_changes: ["user_data", "user_data_base64"] });
-      expect(volume[1].lifecycle, member).toEqual({ prevent_destroy: true });
+      // A running member never changes under Terraform; it is replaced on purpose (replaceMember) through its triggers.
+      expect(instance[1].lifecycle, member).toEqual({
+        prevent_destroy: true,
+        ignore_changes: ["user_data", "user_data_base64", "ami", "instance_type", "root_block_device"],
+        replace_triggered_by: [expect.stringMatching(new RegExp(`^terraform_data\\.cluster_etcd-[a-z]+_${member}-replacement_[0-9A-F]+$`))],
+      });
+      expect(volume[1].lifecycle, member).toEqual({
+        prevent_destroy: true,
+        ignore_changes: ["size", "type", "iops", "throughput", "kms_key_id"],
+        replace_triggered_by: [expect.stringMatching(new RegExp(`^terraform_data\\.cluster_etcd-[a-z]+_${member}-data-replacement_[0-9A-F]+$`))],
+      });
       expect(networkInterface[1].lifecycle, member).toEqual({ prevent_destroy: true });
     }
   });
@@ -155,7 +164,7 @@ describe("etcd members with a looked-up image", () => {
     const found = members(json);
     expect(found.size).toBe(6);
     for (const [member, { instance }] of found) {
-      expect(instance[1].lifecycle, member).toEqual({ prevent_destroy: true, ignore_changes: ["user_data", "user_data_base64", "ami"] });
+      expect(instance[1].lifecycle?.ignore_changes, member).toContain("ami");
       expect(referencedId(instance[1].ami, "data.aws_ssm_parameter")).toBeTruthy();
     }
   });

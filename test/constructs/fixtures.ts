@@ -182,6 +182,7 @@ export interface IamRoleResource {
 }
 
 export interface IamRolePolicyResource {
+  readonly name: string;
   readonly role: string;
   readonly policy: string;
 }

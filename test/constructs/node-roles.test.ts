@@ -53,9 +53,16 @@ function expectLeastPrivilege(json: SynthesizedStack, options: { cluster: string
     // EC2 alone may take the role.
     expect(parsePolicy(view.role.assume_role_policy).Statement, role).toEqual([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }]);
 
-    // One inline policy: read this role's secret and nothing else.
-    expect(view.policies, role).toHaveLength(1);
-    const statements = parsePolicy(view.policies[0]!.policy).Statement;
+    // One inline policy to read this role's secret and nothing else; etcd members also upload snapshots.
+    const isEtcd = role.startsWith("etcd-");
+    expect(view.policies.map((policy) => policy.name).sort(), role).toEqual(isEtcd ? ["read-bootstrap-secret", "upload-snapshots"] : ["read-bootstrap-secret"]);
+    if (isEtcd) {
+      const upload = parsePolicy(view.policies.find((policy) => policy.name === "upload-snapshots")!.policy).Statement;
+      expect(upload.map((statement) => [statement.Effect, statement.Action, statement.Resource]), role).toEqual([
+        ["Allow", ["s3:PutObject"], expect.stringMatching(new RegExp(`^\\$\\{aws_s3_bucket\\.cluster_etcd-backups_bucket_[0-9A-F]+\\.arn\\}/${role.slice("etcd-".length)}/\\*$`))],
+      ]);
+    }
+    const statements = parsePolicy(view.policies.find((policy) => policy.name === "read-bootstrap-secret")!.policy).Statement;
     expect(statements, role).toHaveLength(1);
     const statement = statements[0]!;
     expect(statement.Effect).toBe("Allow");
