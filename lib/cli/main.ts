@@ -22,7 +22,7 @@ Examples:
 const EXIT_CODES_WRITE = `
 Exit codes:
   0  written
-  1  a spec is invalid (every problem is printed; nothing is written)
+  1  a spec is invalid, or changes a running etcd cluster in a refused way (every problem is printed; nothing is written)
   2  usage error: bad options, a file that is missing, unreadable or not YAML/JSON, an --out that is not cdktf output
   70 internal error (a bug in k2: please report it)
 
@@ -65,9 +65,10 @@ export function buildProgram(): Command {
     )
     .argument("<files...>", "spec files")
     .requiredOption("-o, --out <dir>", "output directory (replaced, keeping each stack's .terraform)")
+    .option("--against <files...>", "the specs the running clusters were applied with: changes to their etcd clusters that are not safe are refused")
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .addHelpText("after", EXIT_CODES_WRITE)
-    .action(async (files: string[], options: { out: string; format: "text" | "json" }) => {
+    .action(async (files: string[], options: { out: string; against?: string[]; format: "text" | "json" }) => {
       const { synthCommand } = await import("./synth.js");
       process.exitCode = await synthCommand(files, options);
     });
@@ -89,6 +90,64 @@ export function buildProgram(): Command {
     .action(async (files: string[], options: { dryRun: boolean; format: "text" | "json" }) => {
       const { secretsInitCommand } = await import("./secrets.js");
       process.exitCode = await secretsInitCommand(files, options);
+    });
+
+  const etcd = program.command("etcd").summary("etcd member configuration and procedures").description("etcd member configuration, and the procedures to replace a member or restore from a snapshot, with the cluster's values filled in. See docs/etcd.md.");
+  const etcdCommon = (command: Command): Command =>
+    command
+      .argument("<files...>", "spec files")
+      .requiredOption("-c, --cluster <etcd>", "etcd cluster name (spec.etcd[].name)")
+      .option("--name <cluster>", "the Kubernetes cluster, when the files hold several");
+  etcdCommon(etcd.command("config"))
+    .summary("print a member's ETCD_* environment file")
+    .description("Print one member's configuration as an environment file of etcd's own ETCD_* variables, exactly as the member's machine gets it (/etc/etcd/etcd.env).")
+    .requiredOption("-m, --member <index>", "member index, 0 for the first")
+    .addOption(new Option("--initial-cluster-state <state>", "new, or existing for a member joining a running cluster (default: existing for the member replaceMember replaces with a new volume, else new)").choices(["new", "existing"]))
+    .addHelpText("after", "\nExit codes:\n  0  printed\n  1  a spec is invalid\n  2  usage error\n\nExample:\n  k2 etcd config examples/aws-ha/cluster.yaml --cluster main --member 0")
+    .action(async (files: string[], options: { cluster: string; member: string; name?: string; initialClusterState?: "new" | "existing" }) => {
+      const { etcdConfigCommand } = await import("./etcd.js");
+      process.exitCode = etcdConfigCommand(files, options);
+    });
+  etcdCommon(etcd.command("replace-member"))
+    .summary("print the procedure to replace one member")
+    .description(
+      "Print the ordered procedure to replace one etcd member (remove it, add it back as a learner, apply the spec override that replaces exactly that member, promote it, verify), and the override itself. One member at a time, never below quorum. --keep-data replaces the machine only.",
+    )
+    .requiredOption("-m, --member <index>", "member index, 0 for the first")
+    .option("--keep-data", "keep the member's data volume: replace the machine only (new instance type, image or etcd version)", false)
+    .option("--id <id>", "replaceMember.id for the override (default: today's date, the etcd cluster and the member)")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText("after", "\nExit codes:\n  0  printed\n  1  a spec is invalid, or the replacement is refused (one member with --keep-data absent)\n  2  usage error")
+    .action(async (files: string[], options: { cluster: string; member: string; name?: string; keepData: boolean; id?: string; format: "text" | "json" }) => {
+      const { replaceMemberCommand } = await import("./etcd.js");
+      process.exitCode = replaceMemberCommand(files, options);
+    });
+  etcdCommon(etcd.command("restore-plan"))
+    .summary("print the procedure to restore from a snapshot")
+    .description("Print the procedure to restore an etcd cluster from one snapshot on every member, with each member's restore command.")
+    .requiredOption("-s, --snapshot <uri>", "s3://bucket/key of the snapshot (kraken_etcd_backup_bucket), or a path on the members")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText("after", "\nExit codes:\n  0  printed\n  1  a spec is invalid\n  2  usage error")
+    .action(async (files: string[], options: { cluster: string; snapshot: string; name?: string; format: "text" | "json" }) => {
+      const { restorePlanCommand } = await import("./etcd.js");
+      process.exitCode = restorePlanCommand(files, options);
+    });
+
+  const certs = program.command("certs").summary("check certificates").description("Check the certificates of a cluster's endpoints.");
+  certs
+    .command("check")
+    .summary("report etcd endpoints' certificates and their expiry")
+    .description("Connect to each etcd endpoint over TLS and report its certificate's subject, names and days to expiry (and the client certificate's, when given).")
+    .requiredOption("--etcd <urls...>", "etcd client URLs: https://10.0.0.10:2379 ...")
+    .option("--ca <file>", "CA certificate to verify the endpoints against")
+    .option("--cert <file>", "client certificate, for endpoints that require one")
+    .option("--key <file>", "client key")
+    .option("--threshold-days <days>", "report certificates that expire in fewer days", "30")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText("after", "\nExit codes:\n  0  every certificate is valid for at least the threshold (and signed by --ca, when given)\n  1  a certificate expires too soon, is expired or not signed by --ca, or an endpoint cannot be checked\n  2  usage error\n\nExample, on an etcd member:\n  k2 certs check --etcd https://10.0.0.10:2379 https://10.0.32.10:2379 --ca /etc/etcd/pki/ca.crt --cert /etc/etcd/pki/member.crt --key /etc/etcd/pki/member.key")
+    .action(async (options: { etcd: string[]; ca?: string; cert?: string; key?: string; thresholdDays: string; format: "text" | "json" }) => {
+      const { certsCheckCommand } = await import("./certs.js");
+      process.exitCode = await certsCheckCommand(options);
     });
 
   program

@@ -4,12 +4,16 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { EtcdProtectionError } from "../etcd/protection";
+import type { Cluster } from "../spec";
 import { EXIT, UserError } from "./errors";
 import { loadClustersForCommand, plural, type CommandIo } from "./spec-input";
 import { styleFor } from "./style";
 
 export interface SynthOptions {
   readonly out: string;
+  /** Spec files the running clusters were applied with; matched to the new specs by cluster name. */
+  readonly against?: readonly string[];
   readonly format: "text" | "json";
 }
 
@@ -39,6 +43,12 @@ function replaceOutput(fresh: string, out: string): void {
 export async function synthCommand(files: readonly string[], options: SynthOptions, io: CommandIo = process): Promise<number> {
   const loaded = loadClustersForCommand("synth", files, io);
   if ("exitCode" in loaded) return loaded.exitCode;
+  const applied = new Map<string, Cluster>();
+  if (options.against && options.against.length > 0) {
+    const against = loadClustersForCommand("synth --against", options.against, io);
+    if ("exitCode" in against) return against.exitCode;
+    for (const cluster of against.clusters) applied.set(cluster.metadata.name, cluster);
+  }
   const out = resolve(options.out);
   if (existsSync(out) && !isCdktfOutput(out)) {
     throw new UserError(`${options.out} exists and is not a cdktf output directory (no manifest.json); choose another --out`);
@@ -54,7 +64,19 @@ export async function synthCommand(files: readonly string[], options: SynthOptio
   rmSync(fresh, { recursive: true, force: true });
   try {
     const app = new App({ outdir: fresh, skipValidation: false });
-    const stacks = loaded.clusters.map((cluster) => new ClusterStack(app, cluster));
+    let stacks;
+    try {
+      stacks = loaded.clusters.map((cluster) => {
+        const previous = applied.get(cluster.metadata.name);
+        return new ClusterStack(app, cluster, previous ? { appliedSpec: previous } : {});
+      });
+    } catch (error) {
+      if (error instanceof EtcdProtectionError) {
+        io.stderr.write(`${styleFor(io.stderr).red("k2 synth:")} ${error.message}\n\nNothing was written. docs/etcd.md explains etcd protection.\n`);
+        return EXIT.problems;
+      }
+      throw error;
+    }
     app.synth();
     replaceOutput(fresh, out);
     const summary = stacks.map((stack) => ({

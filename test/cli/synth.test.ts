@@ -21,7 +21,7 @@ describe("k2 synth", () => {
     const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
     expect(manifest.stacks["prod-usw2"]?.synthesizedStackPath).toBe("stacks/prod-usw2/cdk.tf.json");
     const stack = JSON.parse(readFileSync(join(out, "stacks/dev/cdk.tf.json"), "utf8")) as { output: Record<string, unknown> };
-    expect(Object.keys(stack.output).sort()).toEqual(["kraken_api_endpoint", "kraken_secret_names", "kraken_spec", "kraken_spec_hash"]);
+    expect(Object.keys(stack.output).sort()).toEqual(["kraken_api_endpoint", "kraken_etcd_backup_bucket", "kraken_secret_names", "kraken_spec", "kraken_spec_hash"]);
   });
 
   it("writes nothing and exits 1 when a spec is invalid, printing every problem", () => {
