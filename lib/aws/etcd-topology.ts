@@ -6,5 +6,5 @@ export function awsEtcdTopology(cluster: Cluster): EtcdClusterTopology[] {
   const aws = cluster.spec.provider.aws;
   if (!aws) throw new Error(`cluster ${cluster.metadata.name} is not an AWS cluster`);
   const zones = planZones(aws);
-  return etcdTopology(cluster, (etcd, index) => etcdMemberAddresses(zones, index, etcd.members).map((address) => address.privateIp));
+  return etcdTopology(cluster, (etcd, index) => etcdMemberAddresses(zones, index, etcd.members).map((address) => ({ host: address.privateIp, location: address.zone })));
 }

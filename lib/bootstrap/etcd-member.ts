@@ -14,6 +14,8 @@ export interface EtcdMemberIdentity {
   readonly name: string;
   /** Address or DNS name other members and clients use to reach it. */
   readonly host: string;
+  /** Where the member's machine and data live (an availability zone on AWS); moving it rebuilds the member. */
+  readonly location?: string;
 }
 
 export interface EtcdTlsFiles {

@@ -308,7 +308,7 @@ trap 'rm -f "$file"' EXIT
 member_etcdctl snapshot save "$file" > /dev/null
 # A snapshot that etcdutl cannot read is not worth keeping.
 if command -v etcdutl > /dev/null; then etcdutl snapshot status "$file" > /dev/null; else member_etcdctl snapshot status "$file" > /dev/null; fi
-aws s3 cp --only-show-errors "$file" "s3://$BACKUP_BUCKET/$ETCD_CLUSTER/$stamp.db"
+aws s3 cp --region "$AWS_REGION" --only-show-errors "$file" "s3://$BACKUP_BUCKET/$ETCD_CLUSTER/$stamp.db"
 log "snapshot of $ETCD_CLUSTER uploaded to s3://$BACKUP_BUCKET/$ETCD_CLUSTER/$stamp.db"
 `;
 

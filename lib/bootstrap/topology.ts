@@ -19,12 +19,18 @@ export function etcdMemberName(etcdName: string, memberIndex: number): string {
   return `${etcdName}-${memberIndex}`;
 }
 
-/** Builds the etcd topology from the hosts each provider gives its members (fixed IPs on AWS). */
-export function etcdTopology(cluster: Cluster, hostsOf: (etcd: EtcdClusterSpec, index: number) => readonly string[]): EtcdClusterTopology[] {
+/** Where a provider puts a member: the host others reach it at, and optionally its location (zone). */
+export type MemberPlacement = string | { readonly host: string; readonly location?: string };
+
+/** Builds the etcd topology from the hosts each provider gives its members (fixed IPs and zones on AWS). */
+export function etcdTopology(cluster: Cluster, hostsOf: (etcd: EtcdClusterSpec, index: number) => readonly MemberPlacement[]): EtcdClusterTopology[] {
   return cluster.spec.etcd.map((etcd, index) => {
     const hosts = hostsOf(etcd, index);
     if (hosts.length !== etcd.members) throw new Error(`etcd cluster "${etcd.name}" has ${etcd.members} members but ${hosts.length} hosts`);
-    const members = hosts.map((host, member) => ({ name: etcdMemberName(etcd.name, member), host }));
+    const members = hosts.map((placement, member) => ({
+      name: etcdMemberName(etcd.name, member),
+      ...(typeof placement === "string" ? { host: placement } : placement),
+    }));
     return {
       name: etcd.name,
       index,

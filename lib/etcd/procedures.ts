@@ -88,11 +88,18 @@ export function replaceMemberProcedure(cluster: Cluster, topology: readonly Etcd
       ? [`The new machine mounts the same data volume and rejoins as ${member.name}, with the spec's current machine and etcd ${etcd.version}.`]
       : [`The new machine starts etcd with ETCD_INITIAL_CLUSTER_STATE=existing (k2 etcd config --cluster ${etcd.name} --member ${options.memberIndex} --initial-cluster-state existing shows its configuration).`],
   };
-  const health: ProcedureStep = {
-    title: `Check that every member but ${member.name} is healthy: if another one is not, stop here (replacing a member then would lose quorum)`,
-    where: `member ${helper} (aws ssm start-session, then sudo -i)`,
-    commands: [etcdctlEnvironment(members, member.name), "etcdctl endpoint health", "etcdctl member list -w table"],
-  };
+  const health: ProcedureStep =
+    others.length > 0
+      ? {
+          title: `Check that every member but ${member.name} is healthy: if another one is not, stop here (replacing a member then would lose quorum)`,
+          where: `member ${helper} (aws ssm start-session, then sudo -i)`,
+          commands: [etcdctlEnvironment(members, member.name), "etcdctl endpoint health", "etcdctl member list -w table"],
+        }
+      : {
+          title: `Check that ${member.name} is healthy, and take a snapshot first: it is the cluster's only member`,
+          where: `member ${member.name} (aws ssm start-session, then sudo -i)`,
+          commands: [etcdctlEnvironment(members), "etcdctl endpoint health", "systemctl start etcd-snapshot   # or: etcdctl snapshot save /var/lib/etcd/before-replacement.db"],
+        };
   const verify: ProcedureStep = {
     title: `Verify: ${etcd.members} started voting members, all healthy, and the leader's raft index reached by every member`,
     where: `member ${helper}`,

@@ -50,8 +50,8 @@ function newReplacement(previous: EtcdClusterSpec, next: EtcdClusterSpec): EtcdC
   return previous.replaceMember?.id === replacement.id ? undefined : replacement;
 }
 
-const REPLACE_HOW = (name: string, index: number) =>
-  `add spec.etcd[${index}].replaceMember: { member: 0, id: <new id>, dataVolume: keep } and apply, then the same for each other member in turn (k2 etcd replace-member --cluster ${name} prints the procedure)`;
+const REPLACE_HOW = (name: string, index: number, dataVolume: "keep" | "replace") =>
+  `add spec.etcd[${index}].replaceMember: { member: 0, id: <new id>, dataVolume: ${dataVolume} } and apply, then the same for each other member in turn (k2 etcd replace-member --cluster ${name}${dataVolume === "keep" ? " --keep-data" : ""} prints the procedure)`;
 
 /**
  * Every etcd change between the applied spec and the new one. `topologyOf` gives each
@@ -96,8 +96,10 @@ export function etcdChanges(previous: Cluster, next: Cluster, topologyOf: (clust
       });
     }
 
-    const hostsBefore = previousTopology.get(before.name)?.members.map((member) => member.host) ?? [];
-    const hostsAfter = nextTopology.get(after.name)?.members.map((member) => member.host) ?? [];
+    // A member's identity is its address and where it lives: a new zone rebuilds it even at the same address.
+    const placement = (member: { host: string; location?: string }): string => (member.location === undefined ? member.host : `${member.host} (${member.location})`);
+    const hostsBefore = previousTopology.get(before.name)?.members.map(placement) ?? [];
+    const hostsAfter = nextTopology.get(after.name)?.members.map(placement) ?? [];
     const commonCount = Math.min(hostsBefore.length, hostsAfter.length);
     if (!same(hostsBefore.slice(0, commonCount), hostsAfter.slice(0, commonCount))) {
       changes.push({
@@ -107,7 +109,7 @@ export function etcdChanges(previous: Cluster, next: Cluster, topologyOf: (clust
         before: hostsBefore,
         after: hostsAfter,
         blocked: true,
-        reason: `the addresses of etcd cluster "${after.name}"'s members would change (they follow the zones, subnets and the position of the etcd cluster in spec.etcd): members and the API server find each other by these addresses and certificates name them; this is always refused`,
+        reason: `the addresses or zones of etcd cluster "${after.name}"'s members would change (they follow the zones, subnets and the position of the etcd cluster in spec.etcd): members and the API server find each other by these addresses, certificates name them, and a member's data lives in its zone; this is always refused`,
         remedy: "undo the change to provider zones, subnets, vpcCidr or the order of spec.etcd",
       });
     }
@@ -164,7 +166,7 @@ export function etcdChanges(previous: Cluster, next: Cluster, topologyOf: (clust
               after: now,
               blocked: true,
               reason: `changing the ${what} of running etcd cluster "${after.name}" would restart or rebuild all its members at once and lose quorum`,
-              remedy: REPLACE_HOW(after.name, index),
+              remedy: REPLACE_HOW(after.name, index, kind === "data-volume" ? "replace" : "keep"),
             },
       );
     };
@@ -207,15 +209,23 @@ export function etcdChanges(previous: Cluster, next: Cluster, topologyOf: (clust
 
   next.spec.etcd.forEach((after, index) => {
     if (!previous.spec.etcd.some((before) => before.name === after.name)) {
+      // Events live for an hour: leaving the old ones behind loses nothing that matters.
+      const moved = after.resources.filter((resource) => resource !== "events");
       changes.push({
         etcd: after.name,
         kind: "add-cluster",
         path: `spec.etcd[${index}]`,
         before: undefined,
         after: after.name,
-        blocked: false,
-        reason: `etcd cluster "${after.name}" is created`,
-        remedy: "run k2 secrets init for its certificates before its members boot",
+        blocked: moved.length > 0,
+        reason:
+          moved.length > 0
+            ? `new etcd cluster "${after.name}" would take ${moved.join(", ")} off the cluster that stores them now, without their data: the API server would lose every stored object of them`
+            : `etcd cluster "${after.name}" is created`,
+        remedy:
+          moved.length > 0
+            ? "add it without those resources, or migrate their objects yourself (export them, move them, restore them) before the API server uses the new etcd cluster"
+            : "run k2 secrets init for its certificates before its members boot",
       });
     }
   });
