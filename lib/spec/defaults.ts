@@ -85,7 +85,8 @@ function computeDefaults(document: Draft): void {
   if (state.local) state.local.path ??= `terraform.${name}.tfstate`;
   if (state.s3) state.s3.region ??= aws?.region;
   if (state.pg) state.pg.schemaName ??= `kraken_${name.replace(/-/g, "_")}`;
-  if (state.kubernetes) state.kubernetes.secretSuffix ??= name;
+  // Terraform refuses a suffix ending in -<number>: it numbers the chunks of large states that way.
+  if (state.kubernetes) state.kubernetes.secretSuffix ??= /-[0-9]+$/.test(name) ? `${name}-state` : name;
 }
 
 /** Fills every default into `document` in place and returns it. */

@@ -714,8 +714,9 @@ const state = strictObject(
     pg: optional(
       strictObject(
         {
-          connStrEnv: withDefault(envVarName(), "KRAKEN_PG_CONN_STR", {
-            description: "Environment variable holding the PostgreSQL connection string; the password never goes in the spec.",
+          connStrEnv: withDefault(envVarName(), "PG_CONN_STR", {
+            description:
+              "Environment variable holding the PostgreSQL connection string (postgres://user:password@host/db); the password never goes in the spec. Terraform itself reads PG_CONN_STR: with another name, k2 passes it on, and you export PG_CONN_STR=$NAME before running terraform yourself.",
             examples: ["TF_STATE_PG"],
             expected: ENV_EXPECTED,
           }),
@@ -737,8 +738,8 @@ const state = strictObject(
             examples: ["kraken-state"],
             expected: DNS1123_LABEL_EXPECTED,
           }),
-          secretSuffix: computed(dnsLabel(), "- metadata.name", {
-            description: "Suffix of the state Secret's name (tfstate-default-<secretSuffix>).",
+          secretSuffix: computed(dnsLabel(), "- metadata.name (with -state appended when the name ends in -<number>)", {
+            description: "Suffix of the state Secret's name (tfstate-default-<secretSuffix>); must not end in -<number>, which Terraform keeps for the chunks of large states.",
             examples: ["prod-usw2"],
             expected: DNS1123_LABEL_EXPECTED,
           }),

@@ -61,7 +61,7 @@ describe("normalization", () => {
   });
 
   it("fills backend blocks for the chosen backend only", () => {
-    expect(normalized(awsWith({ "spec.state": { backend: "pg" } })).spec.state).toEqual({ backend: "pg", pg: { connStrEnv: "KRAKEN_PG_CONN_STR", schemaName: "kraken_test" } });
+    expect(normalized(awsWith({ "spec.state": { backend: "pg" } })).spec.state).toEqual({ backend: "pg", pg: { connStrEnv: "PG_CONN_STR", schemaName: "kraken_test" } });
     expect(normalized(awsWith({ "spec.state": { backend: "s3", s3: { bucket: "acme-state" } } })).spec.state.s3).toEqual({
       bucket: "acme-state",
       region: "us-west-2",

@@ -3,7 +3,8 @@ import type { SpecRule } from "./rule";
 
 export const stateBackendRule: SpecRule = {
   id: "state-backend",
-  summary: "spec.state carries settings only for the chosen backend, and everything that backend needs (an s3 bucket; an s3 region on MAAS).",
+  summary:
+    "spec.state carries settings only for the chosen backend, and everything that backend needs (an s3 bucket; an s3 region on MAAS); a kubernetes secretSuffix does not end in -<number>.",
   check(document, report) {
     const state = document.spec?.state;
     if (!state?.backend) return;
@@ -11,6 +12,10 @@ export const stateBackendRule: SpecRule = {
       if (backend !== state.backend && state[backend] !== undefined) {
         report(["spec", "state", backend], `settings for the ${backend} backend, but spec.state.backend is ${state.backend}; remove them or change the backend`);
       }
+    }
+    const suffix = state.kubernetes?.secretSuffix;
+    if (state.backend === "kubernetes" && suffix !== undefined && /-[0-9]+$/.test(suffix)) {
+      report(["spec", "state", "kubernetes", "secretSuffix"], `must not end in -<number>, which Terraform keeps for the chunks of large states, got "${suffix}"`);
     }
     if (state.backend === "s3") {
       if (state.s3 === undefined) report(["spec", "state", "s3"], 'is required when spec.state.backend is s3, with at least a bucket: s3: { bucket: "..." }');
