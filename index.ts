@@ -2,3 +2,4 @@
 export * from "./lib/spec";
 export * from "./constructs";
 export * from "./lib/etcd";
+export * from "./lib/state";

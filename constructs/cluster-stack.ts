@@ -1,12 +1,54 @@
-import { resolve } from "node:path";
-import { LocalBackend, TerraformStack } from "cdktf";
+import { LocalBackend, PgBackend, S3Backend, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
+import { stateBackendConfig, type StateBackendConfig } from "../lib/state/backend";
 import type { Cluster } from "../lib/spec";
 import { KrakenCluster, type KrakenClusterProps } from "./kraken-cluster";
+import { KubernetesBackend } from "./kubernetes-backend";
 
 export interface ClusterStackOptions {
   /** The spec the running cluster was applied with: unsafe etcd changes are refused (KrakenClusterProps.appliedSpec). */
   readonly appliedSpec?: KrakenClusterProps["appliedSpec"];
+  /**
+   * Where relative local state paths start.
+   * @default - the directory the app runs in, as cdktf does
+   */
+  readonly baseDir?: string;
+}
+
+/** Adds the cluster's state backend to a stack. */
+export function addStateBackend(stack: TerraformStack, backend: StateBackendConfig): void {
+  switch (backend.type) {
+    case "local":
+      new LocalBackend(stack, { path: backend.path });
+      return;
+    case "s3": {
+      const s3 = new S3Backend(stack, {
+        bucket: backend.bucket,
+        key: backend.key,
+        region: backend.region,
+        encrypt: backend.encrypt,
+        ...(backend.kmsKeyId === undefined ? {} : { kmsKeyId: backend.kmsKeyId }),
+        ...(backend.dynamodbTable === undefined ? {} : { dynamodbTable: backend.dynamodbTable }),
+      });
+      // S3-native locking (Terraform 1.11); cdktf 0.21's S3BackendConfig has no field for it.
+      s3.addOverride("use_lockfile", backend.useLockfile);
+      return;
+    }
+    case "pg": {
+      // No connection string here: Terraform reads PG_CONN_STR, so the password stays out of the files.
+      const pg = new PgBackend(stack, { connStr: "", schemaName: backend.schemaName });
+      pg.addOverride("conn_str", undefined);
+      return;
+    }
+    case "kubernetes":
+      new KubernetesBackend(stack, {
+        secretSuffix: backend.secretSuffix,
+        namespace: backend.namespace,
+        ...(backend.configPath === undefined ? {} : { configPath: backend.configPath }),
+        ...(backend.configContext === undefined ? {} : { configContext: backend.configContext }),
+      });
+      return;
+  }
 }
 
 /**
@@ -15,18 +57,12 @@ export interface ClusterStackOptions {
  */
 export class ClusterStack extends TerraformStack {
   readonly cluster: KrakenCluster;
+  readonly stateBackend: StateBackendConfig;
 
   constructor(scope: Construct, spec: Cluster, options: ClusterStackOptions = {}) {
     super(scope, spec.metadata.name);
-    const state = spec.spec.state;
-    switch (state.backend) {
-      case "local":
-        // Relative paths are taken from where the app runs, as cdktf does for its default.
-        new LocalBackend(this, { path: resolve(state.local!.path) });
-        break;
-      default:
-        throw new Error(`cluster ${spec.metadata.name}: spec.state.backend "${state.backend}" is not synthesized by this version of kraken-lib yet; use "local"`);
-    }
+    this.stateBackend = stateBackendConfig(spec, options.baseDir);
+    addStateBackend(this, this.stateBackend);
     this.cluster = new KrakenCluster(this, "cluster", { spec, ...(options.appliedSpec === undefined ? {} : { appliedSpec: options.appliedSpec }) });
   }
 }

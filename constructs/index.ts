@@ -1,4 +1,4 @@
-export { KrakenCluster, canonicalJson, SPEC_OUTPUT, SPEC_HASH_OUTPUT, API_ENDPOINT_OUTPUT, SECRET_NAMES_OUTPUT, ETCD_BACKUP_BUCKET_OUTPUT, type KrakenClusterProps, type ClusterRoles } from "./kraken-cluster";
+export { KrakenCluster, canonicalJson, specHash, SPEC_OUTPUT, SPEC_HASH_OUTPUT, API_ENDPOINT_OUTPUT, SECRET_NAMES_OUTPUT, ETCD_BACKUP_BUCKET_OUTPUT, type KrakenClusterProps, type ClusterRoles } from "./kraken-cluster";
 export { ClusterNetwork, type ClusterNetworkProps, type NetworkZone } from "./aws/cluster-network";
 export { ClusterSecurityGroups, type ClusterSecurityGroupsProps } from "./aws/cluster-security-groups";
 export { ControlPlane, type ControlPlaneProps } from "./aws/control-plane";
@@ -10,3 +10,7 @@ export { terraformText, terraformGzipBase64Text } from "./terraform-text";
 export { ClusterStack, type ClusterStackOptions } from "./cluster-stack";
 export { EtcdBackupBucket, type EtcdBackupBucketProps } from "./aws/etcd-backup-bucket";
 export { replacementTrigger, triggerAddress } from "./replacement-trigger";
+export { AddonsStack, APPLIED_SPEC_CONFIG_MAP, type AddonsStackOptions } from "./addons/addons-stack";
+export { KubernetesBackend, DataTerraformRemoteStateKubernetes, type KubernetesBackendConfig } from "./kubernetes-backend";
+export { StateStore, StateStoreStack, type StateStoreProps } from "./aws/state-store";
+export { addStateBackend } from "./cluster-stack";

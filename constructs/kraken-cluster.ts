@@ -5,6 +5,7 @@ import { Construct, type IConstruct } from "constructs";
 import { awsEtcdTopology } from "../lib/aws/etcd-topology";
 import { writeSnapshotsPolicy } from "../lib/aws/iam-policies";
 import { assertEtcdChangesAllowed, type EtcdChange } from "../lib/etcd/protection";
+import { STATE_OUTPUTS } from "../lib/state/terraform-state";
 import type { EtcdClusterTopology } from "../lib/bootstrap";
 import { clusterSecretNames, type ClusterSecretNames } from "../lib/secrets/names";
 import { defineCluster, type Cluster, type ClusterDocumentInput } from "../lib/spec";
@@ -17,10 +18,10 @@ import { MachineImages } from "./aws/machine-images";
 import { NodePool, type NodePoolOptions } from "./aws/node-pool";
 import { NodeRole } from "./aws/node-role";
 
-/** Terraform output holding the normalized spec as JSON. */
-export const SPEC_OUTPUT = "kraken_spec";
+/** Terraform output holding the normalized spec as JSON (k2 reads it back from the state). */
+export const SPEC_OUTPUT = STATE_OUTPUTS.spec;
 /** Terraform output holding the SHA-256 of the normalized spec. */
-export const SPEC_HASH_OUTPUT = "kraken_spec_hash";
+export const SPEC_HASH_OUTPUT = STATE_OUTPUTS.specHash;
 /** Terraform output holding the API endpoint (host:port). */
 export const API_ENDPOINT_OUTPUT = "kraken_api_endpoint";
 /** Terraform output holding the name of the etcd backup bucket. */
@@ -208,7 +209,7 @@ export class KrakenCluster extends Construct {
 
   /** SHA-256 of the normalized spec's canonical JSON. */
   get specHash(): string {
-    return createHash("sha256").update(canonicalJson(this.spec)).digest("hex");
+    return specHash(this.spec);
   }
 
   get nodePools(): readonly NodePool[] {
@@ -242,6 +243,11 @@ export class KrakenCluster extends Construct {
       secretName: this.secretNames.workers,
     });
   }
+}
+
+/** SHA-256 of a normalized spec's canonical JSON: the kraken_spec_hash output. */
+export function specHash(spec: Cluster): string {
+  return createHash("sha256").update(canonicalJson(spec)).digest("hex");
 }
 
 /** JSON with object keys sorted, so the same spec always hashes the same. */

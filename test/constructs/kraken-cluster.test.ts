@@ -178,17 +178,6 @@ describe("KrakenCluster spec handling", () => {
 });
 
 describe("ClusterStack", () => {
-  it("refuses state backends other than local, naming spec.state.backend", () => {
-    for (const state of [
-      { backend: "s3", s3: { bucket: "acme-state" } },
-      { backend: "pg" },
-      { backend: "kubernetes" },
-    ]) {
-      const spec = defineCluster(awsWith({ "spec.state": state }) as ClusterDocumentInput);
-      expect(() => new ClusterStack(Testing.app(), spec), state.backend).toThrow(new RegExp(`spec\\.state\\.backend "${state.backend}" is not synthesized`));
-    }
-  });
-
   it("builds the cluster with a local backend at the spec's path, in a stack named after the cluster", () => {
     const spec = defineCluster(awsWith({ "spec.state": { backend: "local", local: { path: "state/test.tfstate" } } }) as ClusterDocumentInput);
     const stack = new ClusterStack(Testing.app(), spec);

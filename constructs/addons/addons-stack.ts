@@ -1,0 +1,69 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { stateBackendConfig } from "../../lib/state/backend";
+import type { Cluster } from "../../lib/spec";
+import { addStateBackend } from "../cluster-stack";
+import { canonicalJson, specHash } from "../kraken-cluster";
+
+/** Name and namespace of the ConfigMap that holds a cluster's applied spec, in the cluster itself. */
+export const APPLIED_SPEC_CONFIG_MAP = { name: "kraken-applied-spec", namespace: "kube-system" } as const;
+
+export interface AddonsStackOptions {
+  /**
+   * Kubeconfig of the cluster the addons go into.
+   * @default ~/.kube/<cluster>.yaml
+   */
+  readonly kubeconfigPath?: string;
+  /** @default - the kubeconfig's current context */
+  readonly kubeconfigContext?: string;
+  /** Where relative local state paths start. @default - the directory the app runs in */
+  readonly baseDir?: string;
+}
+
+/**
+ * A cluster's in-cluster workloads, in a stack (and state) of their own, separate from the
+ * infrastructure: they need the cluster running, and they change on another rhythm. Its first
+ * piece records the applied spec in ConfigMap kube-system/kraken-applied-spec, so that whoever is
+ * on the cluster can see what it was built from.
+ */
+export class AddonsStack extends TerraformStack {
+  readonly appliedSpec: ConfigMapV1;
+
+  constructor(scope: Construct, cluster: Cluster, options: AddonsStackOptions = {}) {
+    const name = cluster.metadata.name;
+    super(scope, `${name}-addons`);
+    const backend = stateBackendConfig(cluster, options.baseDir);
+    // Its own state next to the cluster's: another key, schema suffix or Secret.
+    addStateBackend(this, addonsBackend(backend));
+    new KubernetesProvider(this, "kubernetes", {
+      configPath: options.kubeconfigPath ?? join(homedir(), ".kube", `${name}.yaml`),
+      ...(options.kubeconfigContext === undefined ? {} : { configContext: options.kubeconfigContext }),
+    });
+    this.appliedSpec = new ConfigMapV1(this, "applied-spec", {
+      metadata: {
+        name: APPLIED_SPEC_CONFIG_MAP.name,
+        namespace: APPLIED_SPEC_CONFIG_MAP.namespace,
+        labels: { "app.kubernetes.io/managed-by": "kraken-lib", "kraken.dev/cluster": name },
+        annotations: { "kraken.dev/spec-sha256": specHash(cluster) },
+      },
+      data: { "spec.json": canonicalJson(cluster), "spec-sha256": specHash(cluster) },
+    });
+  }
+}
+
+function addonsBackend(backend: ReturnType<typeof stateBackendConfig>): ReturnType<typeof stateBackendConfig> {
+  switch (backend.type) {
+    case "local":
+      return { ...backend, path: backend.path.replace(/(\.tfstate)?$/, ".addons.tfstate") };
+    case "s3":
+      return { ...backend, key: backend.key.replace(/terraform\.tfstate$/, "addons.tfstate") };
+    case "pg":
+      return { ...backend, schemaName: `${backend.schemaName}_addons` };
+    case "kubernetes":
+      return { ...backend, secretSuffix: `${backend.secretSuffix}-addons` };
+  }
+}
