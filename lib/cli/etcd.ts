@@ -8,7 +8,7 @@ import { etcdMemberConfig, memberInitialState, type EtcdClusterTopology } from "
 import { renderProcedure, replaceMemberProcedure, restoreProcedure, type Procedure } from "../etcd/procedures";
 import type { Cluster } from "../spec";
 import { EXIT, UserError } from "./errors";
-import { loadClustersForCommand, type CommandIo } from "./spec-input";
+import { loadOneClusterForCommand, type CommandIo } from "./spec-input";
 
 interface Target {
   readonly cluster: Cluster;
@@ -17,16 +17,8 @@ interface Target {
 
 /** The one cluster of the files (or the one named --name), with its etcd topology. */
 function target(files: readonly string[], command: string, io: CommandIo, clusterName?: string): Target | number {
-  const loaded = loadClustersForCommand(command, files, io);
-  if ("exitCode" in loaded) return loaded.exitCode;
-  const candidates = clusterName === undefined ? loaded.clusters : loaded.clusters.filter((cluster) => cluster.metadata.name === clusterName);
-  if (candidates.length !== 1) {
-    const names = loaded.clusters.map((cluster) => cluster.metadata.name).join(", ");
-    throw new UserError(
-      clusterName === undefined ? `the files hold ${loaded.clusters.length} clusters (${names}); choose one with --name` : `no cluster named ${clusterName} in the files (they hold ${names})`,
-    );
-  }
-  const cluster = candidates[0]!;
+  const cluster = loadOneClusterForCommand(command, files, io, clusterName);
+  if (typeof cluster === "number") return cluster;
   if (!cluster.spec.provider.aws) throw new UserError(`cluster ${cluster.metadata.name}: etcd addresses of MAAS clusters are not planned by this version of kraken-lib`, EXIT.problems);
   return { cluster, topology: awsEtcdTopology(cluster) };
 }

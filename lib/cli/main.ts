@@ -66,9 +66,10 @@ export function buildProgram(): Command {
     .argument("<files...>", "spec files")
     .requiredOption("-o, --out <dir>", "output directory (replaced, keeping each stack's .terraform)")
     .option("--against <files...>", "the specs the running clusters were applied with: changes to their etcd clusters that are not safe are refused")
+    .option("--against-state", "read each cluster's applied spec from its state backend instead (clusters without one are new)", false)
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .addHelpText("after", EXIT_CODES_WRITE)
-    .action(async (files: string[], options: { out: string; against?: string[]; format: "text" | "json" }) => {
+    .action(async (files: string[], options: { out: string; against?: string[]; againstState: boolean; format: "text" | "json" }) => {
       const { synthCommand } = await import("./synth.js");
       process.exitCode = await synthCommand(files, options);
     });
@@ -148,6 +149,47 @@ export function buildProgram(): Command {
     .action(async (options: { etcd: string[]; ca?: string; cert?: string; key?: string; thresholdDays: string; format: "text" | "json" }) => {
       const { certsCheckCommand } = await import("./certs.js");
       process.exitCode = await certsCheckCommand(options);
+    });
+
+  const state = program.command("state").summary("the clusters' Terraform state: applied spec, locks, state store").description("Each cluster's Terraform state, in the backend spec.state names. See docs/state.md.");
+  const stateCommon = (command: Command): Command => command.argument("<files...>", "spec files").option("--name <cluster>", "the cluster, when the files hold several");
+  stateCommon(state.command("spec"))
+    .summary("print the spec a cluster was last applied with")
+    .description("Read the spec a cluster was last applied with back from its state (the kraken_spec output), from any backend: local, s3, pg or kubernetes.")
+    .addOption(new Option("--format <format>", "output format").choices(["yaml", "json"]).default("yaml"))
+    .addHelpText("after", "\nExit codes:\n  0  printed\n  1  no applied spec (never applied), the state cannot be read, or a spec is invalid\n  2  usage error\n\nThe pg backend reads its connection string from the variable spec.state.pg.connStrEnv names (PG_CONN_STR).")
+    .action(async (files: string[], options: { name?: string; format: "yaml" | "json" }) => {
+      const { stateSpecCommand } = await import("./state.js");
+      process.exitCode = await stateSpecCommand(files, options);
+    });
+  stateCommon(state.command("lock-info"))
+    .summary("show who holds a cluster's state lock")
+    .description("Show whether a cluster's state is locked, and by whom, since when, for what operation (as much as the backend records), and what to do about it.")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText("after", "\nExit codes:\n  0  not locked\n  3  locked (the holder is printed)\n  1  the state cannot be read, or a spec is invalid\n  2  usage error")
+    .action(async (files: string[], options: { name?: string; format: "text" | "json" }) => {
+      const { lockInfoCommand } = await import("./state.js");
+      process.exitCode = await lockInfoCommand(files, options);
+    });
+  stateCommon(state.command("unlock"))
+    .summary("release a lock whose holder is gone")
+    .description("Without --lock-id: print the lock's holder and the safe procedure, and change nothing. With --lock-id: release exactly that lock (for pg, end the PostgreSQL session that holds it).")
+    .option("--lock-id <id>", "the id k2 state lock-info (or Terraform's lock error) shows")
+    .addHelpText("after", "\nExit codes:\n  0  released\n  1  refused (no --lock-id, or another lock id, or not locked), or the state cannot be reached\n  2  usage error")
+    .action(async (files: string[], options: { name?: string; lockId?: string }) => {
+      const { unlockCommand } = await import("./state.js");
+      process.exitCode = await unlockCommand(files, options);
+    });
+  state
+    .command("store")
+    .summary("write the stack of the s3 state bucket")
+    .description("Write the bootstrap stack of every s3 bucket the specs keep state in: versioned, encrypted, private, TLS only, protected from deletion, with the DynamoDB lock table when spec.state.s3.dynamodbTable is set. It is applied first, with local state.")
+    .argument("<files...>", "spec files")
+    .requiredOption("-o, --out <dir>", "output directory")
+    .addHelpText("after", "\nExit codes:\n  0  written\n  1  a spec is invalid, or no spec uses the s3 backend\n  2  usage error")
+    .action(async (files: string[], options: { out: string }) => {
+      const { stateStoreCommand } = await import("./state.js");
+      process.exitCode = await stateStoreCommand(files, options);
     });
 
   program

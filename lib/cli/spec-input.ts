@@ -1,6 +1,6 @@
 /** Reading spec files for any k2 command, and printing their problems the same way everywhere. */
 import { checkDocuments, readSpecFile, SpecSourceError, type Cluster, type LocatedProblem, type SourceDocument } from "../spec";
-import { EXIT } from "./errors";
+import { EXIT, UserError } from "./errors";
 import { styleFor } from "./style";
 
 export interface CommandIo {
@@ -85,4 +85,16 @@ export function loadClustersForCommand(command: string, files: readonly string[]
     return { exitCode: EXIT.problems };
   }
   return { clusters };
+}
+
+/** The one cluster the files hold, or the one named `name`: for commands about a single cluster. */
+export function loadOneClusterForCommand(command: string, files: readonly string[], io: CommandIo, name?: string): Cluster | number {
+  const loaded = loadClustersForCommand(command, files, io);
+  if ("exitCode" in loaded) return loaded.exitCode;
+  const candidates = name === undefined ? loaded.clusters : loaded.clusters.filter((cluster) => cluster.metadata.name === name);
+  if (candidates.length !== 1) {
+    const names = loaded.clusters.map((cluster) => cluster.metadata.name).join(", ");
+    throw new UserError(name === undefined ? `the files hold ${loaded.clusters.length} clusters (${names}); choose one with --name` : `no cluster named ${name} in the files (they hold ${names})`);
+  }
+  return candidates[0]!;
 }

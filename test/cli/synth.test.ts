@@ -10,14 +10,14 @@ function workdir(): string {
 }
 
 describe("k2 synth", () => {
-  it("writes one stack per cluster and a manifest", () => {
+  it("writes a stack per cluster, its addons stack, and a manifest", () => {
     const out = join(workdir(), "out");
     const result = runK2(["synth", EXAMPLES.awsHa, EXAMPLES.awsMinimal, "--out", out, "--format", "json"]);
     expect(result.status, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout) as { stacks: { cluster: string; directory: string; secrets: { controlPlane: string } }[] };
     expect(summary.stacks.map((stack) => stack.cluster)).toEqual(["prod-usw2", "dev"]);
     expect(summary.stacks[0]?.secrets.controlPlane).toBe("kraken/prod-usw2/control-plane");
-    expect(readdirSync(join(out, "stacks")).sort()).toEqual(["dev", "prod-usw2"]);
+    expect(readdirSync(join(out, "stacks")).sort()).toEqual(["dev", "dev-addons", "prod-usw2", "prod-usw2-addons"]);
     const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
     expect(manifest.stacks["prod-usw2"]?.synthesizedStackPath).toBe("stacks/prod-usw2/cdk.tf.json");
     const stack = JSON.parse(readFileSync(join(out, "stacks/dev/cdk.tf.json"), "utf8")) as { output: Record<string, unknown> };
