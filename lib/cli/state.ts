@@ -130,18 +130,35 @@ export async function stateStoreCommand(files: readonly string[], options: State
   const loaded = loadClustersForCommand("state store", files, io);
   if ("exitCode" in loaded) return loaded.exitCode;
   const stores = new Map<string, { bucket: string; region: string; dynamodbTable?: string; kmsKeyArn?: string; clusters: string[] }>();
+  const conflicts: string[] = [];
   for (const cluster of loaded.clusters) {
     const s3 = cluster.spec.state.s3;
     if (cluster.spec.state.backend !== "s3" || !s3) continue;
-    const store = stores.get(s3.bucket) ?? {
-      bucket: s3.bucket,
-      region: s3.region,
-      ...(s3.dynamodbTable === undefined ? {} : { dynamodbTable: s3.dynamodbTable }),
-      ...(s3.kmsKeyArn === undefined ? {} : { kmsKeyArn: s3.kmsKeyArn }),
-      clusters: [],
-    };
-    store.clusters.push(cluster.metadata.name);
-    stores.set(s3.bucket, store);
+    const name = cluster.metadata.name;
+    const store = stores.get(s3.bucket);
+    if (!store) {
+      stores.set(s3.bucket, {
+        bucket: s3.bucket,
+        region: s3.region,
+        ...(s3.dynamodbTable === undefined ? {} : { dynamodbTable: s3.dynamodbTable }),
+        ...(s3.kmsKeyArn === undefined ? {} : { kmsKeyArn: s3.kmsKeyArn }),
+        clusters: [name],
+      });
+      continue;
+    }
+    // One bucket is one store: clusters sharing it must agree on what the store is. A setting
+    // only some of them give (a lock table, a KMS key) is taken; two different values are refused.
+    for (const field of ["region", "dynamodbTable", "kmsKeyArn"] as const) {
+      const mine = s3[field];
+      if (mine === undefined) continue;
+      const theirs = store[field];
+      if (theirs === undefined) store[field] = mine;
+      else if (theirs !== mine) conflicts.push(`spec.state.s3.${field}: cluster ${name} gives ${JSON.stringify(mine)} but ${store.clusters.join(", ")} gave ${JSON.stringify(theirs)} for the same bucket ${s3.bucket}`);
+    }
+    store.clusters.push(name);
+  }
+  if (conflicts.length > 0) {
+    throw new UserError(`the clusters disagree about their shared state store (nothing was written); make them give the same values:\n  ${conflicts.join("\n  ")}`, EXIT.problems);
   }
   if (stores.size === 0) throw new UserError("no cluster in the files keeps its state in s3 (spec.state.backend: s3): there is no state store to build", EXIT.problems);
   const out = checkedOutputDirectory(options.out);

@@ -29,6 +29,35 @@ function isNotFound(error: unknown): boolean {
 }
 
 /**
+ * One line for an API error: client-node's ApiException message spans several lines with the
+ * whole body and the response headers; the API server's Status message is what an admin needs.
+ */
+export function kubernetesErrorText(error: unknown): string {
+  const { code, body, message } = error as { code?: unknown; body?: unknown; message?: unknown };
+  if (typeof code === "number") {
+    let status: unknown = body;
+    if (typeof body === "string") {
+      try {
+        status = JSON.parse(body) as unknown;
+      } catch {
+        status = body;
+      }
+    }
+    const text =
+      typeof status === "object" && status !== null && typeof (status as { message?: unknown }).message === "string"
+        ? (status as { message: string }).message
+        : typeof status === "string" && status.trim() !== ""
+          ? status.trim()
+          : undefined;
+    // Without a body (401, 403), client-node puts the reason on the message's "Message:" line.
+    const reason = typeof message === "string" ? /^Message: (.+)$/m.exec(message)?.[1] : undefined;
+    const detail = text ?? reason;
+    return `HTTP ${String(code)}${detail === undefined ? "" : `: ${detail.split("\n")[0] ?? ""}`}`;
+  }
+  return (typeof message === "string" ? message : String(error)).split("\n")[0] ?? "";
+}
+
+/**
  * The kubernetes backend, through the kubeconfig (spec.state.kubernetes.configPath and
  * configContext, else the usual places): the state in Secret tfstate-default-<suffix> (gzipped,
  * possibly in numbered chunks), and the lock as Lease lock-tfstate-default-<suffix>, whose
@@ -67,7 +96,7 @@ export class KubernetesStateClient implements StateClient {
       return data === undefined ? undefined : Buffer.from(data, "base64");
     } catch (error) {
       if (isNotFound(error)) return undefined;
-      throw new StateAccessError(`cannot read Secret ${name} in ${this.backend.namespace}: ${(error as Error).message}`, { cause: error });
+      throw new StateAccessError(`cannot read Secret ${name} in ${this.backend.namespace}: ${kubernetesErrorText(error)}`, { cause: error });
     }
   }
 
@@ -91,7 +120,7 @@ export class KubernetesStateClient implements StateClient {
       lease = await coordination.readNamespacedLease({ name: this.names.lease, namespace: this.backend.namespace });
     } catch (error) {
       if (isNotFound(error)) return { backend: this.description, locked: false };
-      throw new StateAccessError(`cannot read Lease ${this.names.lease} in ${this.backend.namespace}: ${(error as Error).message}`, { cause: error });
+      throw new StateAccessError(`cannot read Lease ${this.names.lease} in ${this.backend.namespace}: ${kubernetesErrorText(error)}`, { cause: error });
     }
     const holderId = lease.spec?.holderIdentity;
     if (!holderId) return { backend: this.description, locked: false };
@@ -115,12 +144,21 @@ export class KubernetesStateClient implements StateClient {
     if (!status.holder) throw new StateAccessError("the state is not locked");
     if (status.holder.id !== lockId) throw new StateAccessError(`the lock is held under id ${status.holder.id}, not ${lockId}`);
     const { coordination } = await this.connect();
-    const lease = await coordination.readNamespacedLease({ name: this.names.lease, namespace: this.backend.namespace });
-    // As Terraform's own unlock does: no holder, no lock record (the read object is changed and written back).
-    if (lease.metadata?.annotations) Reflect.deleteProperty(lease.metadata.annotations, LOCK_INFO_ANNOTATION);
-    if (lease.spec) lease.spec.holderIdentity = undefined;
-    await coordination.replaceNamespacedLease({ name: this.names.lease, namespace: this.backend.namespace, body: lease });
-    return `released Lease ${this.names.lease} in ${this.backend.namespace}`;
+    const where = `Lease ${this.names.lease} in ${this.backend.namespace}`;
+    try {
+      const lease = await coordination.readNamespacedLease({ name: this.names.lease, namespace: this.backend.namespace });
+      if (lease.spec?.holderIdentity !== lockId) throw new StateAccessError(`the lock changed hands while unlocking (now ${lease.spec?.holderIdentity ?? "free"}); nothing was changed`);
+      // As Terraform's own unlock does: no holder, no lock record. The read object (with its
+      // resourceVersion) is written back, so a lock taken meanwhile makes the write fail with 409.
+      if (lease.metadata?.annotations) Reflect.deleteProperty(lease.metadata.annotations, LOCK_INFO_ANNOTATION);
+      lease.spec.holderIdentity = undefined;
+      await coordination.replaceNamespacedLease({ name: this.names.lease, namespace: this.backend.namespace, body: lease });
+    } catch (error) {
+      if (error instanceof StateAccessError) throw error;
+      const conflict = (error as { code?: unknown }).code === 409 ? " (the Lease changed meanwhile; check the lock again)" : "";
+      throw new StateAccessError(`cannot release ${where}${conflict}: ${kubernetesErrorText(error)}`, { cause: error });
+    }
+    return `released ${where}`;
   }
 
   close(): Promise<void> {

@@ -59,48 +59,70 @@ export class S3StateClient implements StateClient {
     return this.getText(this.backend.key);
   }
 
-  private async dynamodbLock(): Promise<TerraformLockInfo | undefined> {
-    if (this.backend.dynamodbTable === undefined) return undefined;
+  private async dynamodbClient(): Promise<{ client: DynamoDBClient; sdk: typeof import("@aws-sdk/client-dynamodb") }> {
     const sdk = await import("@aws-sdk/client-dynamodb");
     this.dynamodb ??= new sdk.DynamoDBClient({ region: this.backend.region });
+    return { client: this.dynamodb, sdk };
+  }
+
+  private get lockItemKey(): { LockID: { S: string } } {
+    return { LockID: { S: `${this.backend.bucket}/${this.backend.key}` } };
+  }
+
+  private async dynamodbLock(table: string): Promise<TerraformLockInfo | undefined> {
+    const { client, sdk } = await this.dynamodbClient();
     try {
-      const item = await this.dynamodb.send(
-        new sdk.GetItemCommand({ TableName: this.backend.dynamodbTable, Key: { LockID: { S: `${this.backend.bucket}/${this.backend.key}` } }, ConsistentRead: true }),
-      );
+      const item = await client.send(new sdk.GetItemCommand({ TableName: table, Key: this.lockItemKey, ConsistentRead: true }));
       const info = item.Item?.Info?.S;
       return info === undefined ? undefined : parseLockInfo(info);
     } catch (error) {
-      throw new StateAccessError(`cannot read the lock table ${this.backend.dynamodbTable}: ${(error as Error).message}`, { cause: error });
+      throw new StateAccessError(`cannot read the lock table ${table}: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /**
+   * Every lock record the backend keeps. With use_lockfile and a DynamoDB table both set,
+   * Terraform takes both under one id, and both must go for it to run again.
+   */
+  private async lockRecords(): Promise<{ lockfile?: TerraformLockInfo; dynamodb?: TerraformLockInfo }> {
+    const lockfileText = this.backend.useLockfile ? await this.getText(`${this.backend.key}.tflock`) : undefined;
+    const lockfile = lockfileText === undefined ? undefined : parseLockInfo(lockfileText);
+    const dynamodb = this.backend.dynamodbTable === undefined ? undefined : await this.dynamodbLock(this.backend.dynamodbTable);
+    return { ...(lockfile ? { lockfile } : {}), ...(dynamodb ? { dynamodb } : {}) };
   }
 
   async lockStatus(): Promise<LockStatus> {
-    if (this.backend.useLockfile) {
-      const text = await this.getText(`${this.backend.key}.tflock`);
-      const info = text === undefined ? undefined : parseLockInfo(text);
-      if (info) return { backend: this.description, locked: true, holder: holderOf(info, `s3://${this.backend.bucket}/${this.backend.key}.tflock`) };
-    }
-    const info = await this.dynamodbLock();
-    if (info) return { backend: this.description, locked: true, holder: holderOf(info, `DynamoDB ${this.backend.dynamodbTable ?? ""}`) };
-    return { backend: this.description, locked: false };
+    const { lockfile, dynamodb } = await this.lockRecords();
+    const where = [
+      ...(lockfile ? [`s3://${this.backend.bucket}/${this.backend.key}.tflock`] : []),
+      ...(dynamodb ? [`DynamoDB ${this.backend.dynamodbTable ?? ""}`] : []),
+    ].join(" and ");
+    const info = lockfile ?? dynamodb;
+    if (!info) return { backend: this.description, locked: false };
+    return { backend: this.description, locked: true, holder: holderOf(info, where) };
   }
 
   async unlock(lockId: string): Promise<string> {
-    const status = await this.lockStatus();
-    if (!status.holder) throw new StateAccessError("the state is not locked");
-    if (status.holder.id !== lockId) throw new StateAccessError(`the lock is held under id ${status.holder.id}, not ${lockId}`);
+    const { lockfile, dynamodb } = await this.lockRecords();
+    const held = [lockfile, dynamodb].filter((record): record is TerraformLockInfo => record !== undefined);
+    if (held.length === 0) throw new StateAccessError("the state is not locked");
+    const other = held.find((record) => record.ID !== lockId);
+    if (other) throw new StateAccessError(`the lock is held under id ${other.ID}, not ${lockId}`);
     const done: string[] = [];
-    if (this.backend.useLockfile) {
-      const { client, sdk } = await this.s3Client();
-      await client.send(new sdk.DeleteObjectCommand({ Bucket: this.backend.bucket, Key: `${this.backend.key}.tflock` }));
-      done.push(`deleted s3://${this.backend.bucket}/${this.backend.key}.tflock`);
-    }
-    if (this.backend.dynamodbTable !== undefined && this.dynamodb) {
-      const sdk = await import("@aws-sdk/client-dynamodb");
-      await this.dynamodb.send(
-        new sdk.DeleteItemCommand({ TableName: this.backend.dynamodbTable, Key: { LockID: { S: `${this.backend.bucket}/${this.backend.key}` } } }),
-      );
-      done.push(`deleted the lock item from ${this.backend.dynamodbTable}`);
+    try {
+      if (lockfile) {
+        const { client, sdk } = await this.s3Client();
+        await client.send(new sdk.DeleteObjectCommand({ Bucket: this.backend.bucket, Key: `${this.backend.key}.tflock` }));
+        done.push(`deleted s3://${this.backend.bucket}/${this.backend.key}.tflock`);
+      }
+      if (dynamodb && this.backend.dynamodbTable !== undefined) {
+        const { client, sdk } = await this.dynamodbClient();
+        await client.send(new sdk.DeleteItemCommand({ TableName: this.backend.dynamodbTable, Key: this.lockItemKey }));
+        done.push(`deleted the lock item from ${this.backend.dynamodbTable}`);
+      }
+    } catch (error) {
+      const sofar = done.length === 0 ? "nothing was released" : `already ${done.join("; ")}`;
+      throw new StateAccessError(`cannot release the lock (${sofar}): ${(error as Error).message}`, { cause: error });
     }
     return done.join("; ");
   }
