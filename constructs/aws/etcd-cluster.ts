@@ -14,6 +14,15 @@ import type { MachineImages } from "./machine-images";
 import { encryptedVolume, IMDS_V2_ONLY } from "./machine-settings";
 import type { NodeRole } from "./node-role";
 
+/**
+ * Attributes of a member's instance that a spec change can alter and that would restart (user
+ * data, instance type, root volume size) or rebuild (image, SSH key, root volume encryption) it,
+ * which would happen to every member at once: they reach a member only when it is replaced. The
+ * rest cannot change with the spec (the interface, the instance profile, IMDS settings) or
+ * changes in place without a restart (tags).
+ */
+export const ETCD_MEMBER_IGNORED_CHANGES: readonly string[] = ["user_data", "user_data_base64", "ami", "instance_type", "root_block_device", "key_name"];
+
 export interface EtcdClusterProps {
   readonly cluster: Cluster;
   readonly etcd: EtcdClusterSpec;
@@ -116,12 +125,13 @@ export class EtcdCluster extends Construct {
         userDataReplaceOnChange: false,
         tags,
         // A running member never changes under Terraform: user data only runs at first boot, and
-        // a new image, instance type or root volume would stop or rebuild every member at once.
-        // All of them reach a member when it is replaced (the trigger), one member at a time.
+        // a new image, instance type, root volume or SSH key (key_name forces a new instance)
+        // would stop or rebuild every member at once. All of them reach a member when it is
+        // replaced (the trigger), one member at a time.
         lifecycle: {
           preventDestroy: !targeted,
           replaceTriggeredBy: [triggerAddress(machineTrigger)],
-          ignoreChanges: ["user_data", "user_data_base64", "ami", "instance_type", "root_block_device"],
+          ignoreChanges: [...ETCD_MEMBER_IGNORED_CHANGES],
         },
       });
       new VolumeAttachment(this, `${member.name}-data-attachment`, {

@@ -5,10 +5,9 @@ import { awsName } from "../../lib/aws/names";
 import { resourceTags } from "../../lib/aws/tags";
 import { awsProviderShell, NODE_LABELS, renderWorkerUserData } from "../../lib/bootstrap";
 import type { Cluster, NodePoolInput, NodePoolSpec } from "../../lib/spec";
-import { terraformGzipBase64Text } from "../terraform-text";
 import type { ClusterNetwork } from "./cluster-network";
 import type { MachineImages } from "./machine-images";
-import { encryptedVolume, IMDS_V2_ONLY } from "./machine-settings";
+import { nodeLaunchTemplateConfig } from "./machine-settings";
 
 /** What `KrakenCluster.addNodePool(id, options)` takes: a pool as the spec describes it. */
 export type NodePoolOptions = NodePoolInput;
@@ -56,25 +55,22 @@ export class NodePool extends Construct {
       providerEnvironment: { AWS_REGION: aws.region },
       secretId: props.secretName,
     });
-    const nodeTags = resourceTags(cluster, `${cluster.metadata.name}-${pool.name}`, { [NODE_LABELS.pool]: pool.name });
-
-    this.launchTemplate = new LaunchTemplate(this, "template", {
-      name,
-      description: `Nodes of pool ${pool.name} of kraken cluster ${cluster.metadata.name}`,
-      imageId: props.images.imageId(machine.image),
-      iamInstanceProfile: { name: props.instanceProfileName },
-      vpcSecurityGroupIds: [props.securityGroupId],
-      metadataOptions: IMDS_V2_ONLY,
-      blockDeviceMappings: [{ deviceName: machine.rootDeviceName, ebs: { ...encryptedVolume(machine.rootVolume, aws.ebsKmsKeyArn), deleteOnTermination: "true", encrypted: "true" } }],
-      ...(aws.sshKeyName === undefined ? {} : { keyName: aws.sshKeyName }),
-      userData: terraformGzipBase64Text(userData),
-      updateDefaultVersion: true,
-      tagSpecifications: [
-        { resourceType: "instance", tags: nodeTags },
-        { resourceType: "volume", tags: nodeTags },
-      ],
-      tags: resourceTags(cluster, name),
-    });
+    this.launchTemplate = new LaunchTemplate(
+      this,
+      "template",
+      nodeLaunchTemplateConfig({
+        cluster,
+        name,
+        description: `Nodes of pool ${pool.name} of kraken cluster ${cluster.metadata.name}`,
+        imageId: props.images.imageId(machine.image),
+        instanceProfileName: props.instanceProfileName,
+        securityGroupId: props.securityGroupId,
+        rootDeviceName: machine.rootDeviceName,
+        rootVolume: machine.rootVolume,
+        userData,
+        instanceTags: resourceTags(cluster, `${cluster.metadata.name}-${pool.name}`, { [NODE_LABELS.pool]: pool.name }),
+      }),
+    );
 
     this.autoScalingGroup = new AutoscalingGroup(this, "group", {
       name,

@@ -114,6 +114,14 @@ const awsFixedMachine = <E extends TProperties>(role: string, defaults: { instan
     { description: `How each ${role} is built on AWS.`, examples: [{ instanceType: defaults.instanceType }] },
   );
 
+/** Root device name of an image, for machines built from a launch template. */
+const rootDeviceName = (image: string) =>
+  withDefault(Type.String({ pattern: "^/dev/[a-z0-9]+$" }), "/dev/sda1", {
+    description: `Root device name of ${image}, where the launch template puts the encrypted root volume: /dev/sda1 for Ubuntu, /dev/xvda for Amazon Linux.`,
+    examples: ["/dev/xvda"],
+    expected: "a device path such as /dev/sda1",
+  });
+
 export const SPOT_ALLOCATION_STRATEGIES = [
   "price-capacity-optimized",
   "capacity-optimized",
@@ -157,12 +165,7 @@ const awsPoolMachine = strictObject(
       description: "The root volume, which also holds container images.",
       examples: [{ sizeGib: 200 }],
     }),
-    rootDeviceName: withDefault(Type.String({ pattern: "^/dev/[a-z0-9]+$" }), "/dev/sda1", {
-      description:
-        "Root device name of the pool's image, where the launch template puts the encrypted root volume: /dev/sda1 for Ubuntu, /dev/xvda for Amazon Linux.",
-      examples: ["/dev/xvda"],
-      expected: "a device path such as /dev/sda1",
-    }),
+    rootDeviceName: rootDeviceName("the pool's image"),
   },
   { description: "How the pool's nodes are built on AWS.", examples: [{ instanceTypes: ["m6i.large"] }] },
 );
@@ -646,7 +649,7 @@ const controlPlane = strictObject(
     machine: computed(
       machine(
         "control-plane nodes",
-        awsFixedMachine("control-plane node", { instanceType: "m6i.large", rootGib: 50 }, {}),
+        awsFixedMachine("control-plane node", { instanceType: "m6i.large", rootGib: 50 }, { rootDeviceName: rootDeviceName("the control-plane image") }),
         maasMachine("control-plane node", "as many as replicas"),
       ),
       "- the provider's defaults",

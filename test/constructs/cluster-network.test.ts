@@ -2,14 +2,14 @@
 import { describe, expect, it } from "vitest";
 import { awsWith, EXAMPLES } from "../util";
 import {
+  controlPlaneNodes,
   onlyResource,
+  poolGroups,
   resourcesOf,
   securityGroupRefs,
   synthCluster,
   synthExample,
-  type AutoscalingGroupResource,
   type IngressRuleResource,
-  type InstanceResource,
   type LbResource,
   type LbTargetGroupResource,
   type NetworkInterfaceResource,
@@ -70,9 +70,8 @@ describe("an existing VPC", () => {
     const [, targetGroup] = onlyResource<LbTargetGroupResource>(json, "aws_lb_target_group");
     expect(targetGroup.vpc_id).toBe(VPC);
 
-    const controlPlane = Object.values(resourcesOf<InstanceResource>(json, "aws_instance")).filter((instance) => instance.tags["kraken.dev/role"] === "control-plane");
-    expect(controlPlane.map((instance) => instance.subnet_id)).toEqual(PRIVATE);
-    for (const group of Object.values(resourcesOf<AutoscalingGroupResource>(json, "aws_autoscaling_group"))) expect(group.vpc_zone_identifier).toEqual(PRIVATE);
+    expect(controlPlaneNodes(json).map((node) => node.group.vpc_zone_identifier)).toEqual(PRIVATE.map((subnet) => [subnet]));
+    for (const group of Object.values(poolGroups(json))) expect(group.vpc_zone_identifier).toEqual(PRIVATE);
     const [, lb] = onlyResource<LbResource>(json, "aws_lb");
     expect(lb).toMatchObject({ internal: true, subnets: PRIVATE });
   });
@@ -109,7 +108,6 @@ describe("an existing VPC", () => {
     const [, lb] = onlyResource<LbResource>(publicJson, "aws_lb");
     expect(lb).toMatchObject({ internal: false, subnets: PUBLIC });
     // Nodes stay in the private subnets.
-    const nodes = Object.values(resourcesOf<InstanceResource>(publicJson, "aws_instance")).filter((instance) => instance.tags["kraken.dev/role"] === "control-plane");
-    expect(nodes.map((instance) => instance.subnet_id)).toEqual(PRIVATE);
+    expect(controlPlaneNodes(publicJson).map((node) => node.group.vpc_zone_identifier)).toEqual(PRIVATE.map((subnet) => [subnet]));
   });
 });

@@ -117,11 +117,11 @@ describe("etcd clusters of examples/aws-ha", () => {
 
   it("protects instances, volumes and interfaces with prevent_destroy, and pins the explicit AMI", () => {
     for (const [member, { instance, volume, networkInterface }] of found) {
-      // An explicit amiId never changes by itself: only user data (first boot only) is ignored.
-      // A running member never changes under Terraform; it is replaced on purpose (replaceMember) through its triggers.
+      // A running member never changes under Terraform (user data, image, instance type, root
+      // volume, SSH key); it is replaced on purpose (replaceMember) through its triggers.
       expect(instance[1].lifecycle, member).toEqual({
         prevent_destroy: true,
-        ignore_changes: ["user_data", "user_data_base64", "ami", "instance_type", "root_block_device"],
+        ignore_changes: ["user_data", "user_data_base64", "ami", "instance_type", "root_block_device", "key_name"],
         replace_triggered_by: [expect.stringMatching(new RegExp(`^terraform_data\\.cluster_etcd-[a-z]+_${member}-replacement_[0-9A-F]+$`))],
       });
       expect(volume[1].lifecycle, member).toEqual({

@@ -216,6 +216,29 @@ describe("KrakenCluster with appliedSpec", () => {
     expect(members(json).get("main-0")!.instance.lifecycle?.prevent_destroy).toBe(false);
   });
 
+  it("GIVEN a running cluster WHEN spec.provider.aws.sshKeyName changes THEN it is no etcd change and every member is left alone", () => {
+    // GIVEN the applied spec without an SSH key, and the new one with a key
+    const cluster = build(awsWith({ "spec.provider.aws.sshKeyName": "platform-admins" }), awsDocument());
+    // THEN nothing is refused and nothing counts as an etcd change
+    expect(cluster.etcdChanges).toEqual([]);
+    const after = members(JSON.parse(Testing.synth(TerraformStack.of(cluster))) as SynthesizedStack);
+    expect([...after.keys()].sort()).toEqual(MEMBERS);
+    for (const [name, member] of after) {
+      const before = baseline.get(name)!;
+      // The key reaches the configuration, but key_name forces a new instance: Terraform ignores
+      // it on running members, which keep their protection, idle triggers and user data.
+      expect(member.instance.key_name, name).toBe("platform-admins");
+      expect(before.instance.key_name, name).toBeUndefined();
+      expect(member.instance.lifecycle?.ignore_changes, name).toContain("key_name");
+      expect(member.instance.lifecycle?.prevent_destroy, name).toBe(true);
+      expect(member.volume.lifecycle?.prevent_destroy, name).toBe(true);
+      expect(member.machineTrigger, name).toEqual(before.machineTrigger);
+      expect(member.dataTrigger, name).toEqual(before.dataTrigger);
+      expect(member.userData, name).toBe(before.userData);
+      expect({ ...member.instance, key_name: undefined }, name).toEqual({ ...before.instance, key_name: undefined });
+    }
+  });
+
   it("GIVEN an applied spec of another cluster WHEN constructed THEN it throws: a cluster's name never changes", () => {
     expect(() => build(awsDocument(), awsWith({ "metadata.name": "other" }))).toThrow("the applied spec is of cluster other, not test");
   });

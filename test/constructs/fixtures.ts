@@ -79,6 +79,7 @@ export interface InstanceResource {
   readonly network_interface?: readonly { readonly network_interface_id: string; readonly device_index: number }[];
   readonly vpc_security_group_ids?: readonly string[];
   readonly iam_instance_profile: string;
+  readonly key_name?: string;
   readonly metadata_options?: MetadataOptions;
   readonly root_block_device?: RootBlockDevice;
   readonly user_data_base64?: string;
@@ -115,6 +116,9 @@ export interface NetworkInterfaceResource {
 export interface LaunchTemplateResource {
   readonly name: string;
   readonly image_id: string;
+  readonly instance_type?: string;
+  readonly key_name?: string;
+  readonly update_default_version?: boolean;
   readonly iam_instance_profile?: { readonly name: string };
   readonly vpc_security_group_ids?: readonly string[];
   readonly metadata_options?: MetadataOptions;
@@ -127,12 +131,34 @@ export interface LaunchTemplateResource {
   readonly tag_specifications?: readonly { readonly resource_type: string; readonly tags: Tags }[];
 }
 
-export interface AutoscalingGroupResource {
+/** What every auto scaling group has, a pool's or a control-plane node's. */
+export interface AnyAutoscalingGroupResource {
   readonly name: string;
   readonly min_size: number;
   readonly max_size: number;
   readonly desired_capacity?: number;
   readonly vpc_zone_identifier: readonly string[];
+  readonly tag: readonly { readonly key: string; readonly value: string; readonly propagate_at_launch: boolean }[];
+  readonly lifecycle?: Lifecycle;
+}
+
+/** A control-plane node's group: one instance of its own launch template, registered with the API target group. */
+export interface ControlPlaneGroupResource extends AnyAutoscalingGroupResource {
+  readonly launch_template: { readonly id: string; readonly version: string };
+  readonly target_group_arns?: readonly string[];
+  readonly health_check_type?: string;
+  readonly health_check_grace_period?: number;
+  readonly wait_for_capacity_timeout?: string;
+  readonly instance_maintenance_policy?: { readonly min_healthy_percentage: number; readonly max_healthy_percentage: number };
+  readonly mixed_instances_policy?: unknown;
+  readonly instance_refresh: {
+    readonly strategy: string;
+    readonly preferences?: { readonly min_healthy_percentage?: number; readonly max_healthy_percentage?: number; readonly instance_warmup?: string };
+  };
+}
+
+/** A node pool's group. */
+export interface AutoscalingGroupResource extends AnyAutoscalingGroupResource {
   readonly capacity_rebalance?: boolean;
   readonly mixed_instances_policy: {
     readonly launch_template: {
@@ -147,8 +173,6 @@ export interface AutoscalingGroupResource {
     };
   };
   readonly instance_refresh: { readonly strategy: string; readonly preferences?: { readonly min_healthy_percentage?: number } };
-  readonly tag: readonly { readonly key: string; readonly value: string; readonly propagate_at_launch: boolean }[];
-  readonly lifecycle?: Lifecycle;
 }
 
 export interface SubnetResource {
@@ -223,6 +247,35 @@ export interface LbTargetGroupAttachmentResource {
   readonly target_group_arn: string;
   readonly target_id: string;
   readonly port?: number;
+}
+
+/** The auto scaling groups of node pools (they carry the kraken.dev/pool tag), by logical ID. */
+export function poolGroups(json: SynthesizedStack): Record<string, AutoscalingGroupResource> {
+  return Object.fromEntries(
+    Object.entries(resourcesOf<AutoscalingGroupResource>(json, "aws_autoscaling_group")).filter(([, group]) => group.tag.some((tag) => tag.key === "kraken.dev/pool")),
+  );
+}
+
+/** One control-plane node: its group and its launch template. */
+export interface ControlPlaneNode {
+  readonly index: number;
+  readonly groupId: string;
+  readonly group: ControlPlaneGroupResource;
+  readonly templateId: string;
+  readonly template: LaunchTemplateResource;
+}
+
+/** The control-plane nodes in index order (from the group's Name tag, <cluster>-control-plane-<index>). */
+export function controlPlaneNodes(json: SynthesizedStack): ControlPlaneNode[] {
+  const templates = resourcesOf<LaunchTemplateResource>(json, "aws_launch_template");
+  return Object.entries(resourcesOf<ControlPlaneGroupResource>(json, "aws_autoscaling_group"))
+    .filter(([, group]) => group.tag.some((tag) => tag.key === "kraken.dev/role" && tag.value === "control-plane"))
+    .map(([groupId, group]) => {
+      const name = group.tag.find((tag) => tag.key === "Name")!.value;
+      const templateId = referencedId(group.launch_template.id, "aws_launch_template");
+      return { index: Number(/-control-plane-([0-9]+)$/.exec(name)![1]), groupId, group, templateId, template: templates[templateId]! };
+    })
+    .sort((a, b) => a.index - b.index);
 }
 
 /** Resources of one type by logical ID (empty when there are none). */

@@ -5,6 +5,7 @@ import { awsDocument, awsWith, EXAMPLES } from "../util";
 import {
   cloudConfigFiles,
   decodeUserData,
+  poolGroups,
   ref,
   resourcesOf,
   subnetsByRef,
@@ -25,7 +26,7 @@ interface Pool {
 function pools(json: SynthesizedStack): Map<string, Pool> {
   const templates = Object.entries(resourcesOf<LaunchTemplateResource>(json, "aws_launch_template"));
   return new Map(
-    Object.values(resourcesOf<AutoscalingGroupResource>(json, "aws_autoscaling_group")).map((group) => {
+    Object.values(poolGroups(json)).map((group) => {
       const name = group.tag.find((tag) => tag.key === "kraken.dev/pool")!.value;
       const templateRef = group.mixed_instances_policy.launch_template.launch_template_specification.launch_template_id;
       const [templateId, template] = templates.find(([id]) => ref("aws_launch_template", id) === templateRef)!;
@@ -41,10 +42,11 @@ describe("node pools of examples/aws-ha", () => {
   const { json } = synthExample(EXAMPLES.awsHa);
   const found = pools(json);
 
-  it("has one launch template and one auto scaling group per pool", () => {
+  it("has one launch template and one auto scaling group per pool (besides the control plane's, one per node)", () => {
     expect([...found.keys()].sort()).toEqual(["general", "gpu", "spot"]);
-    expect(Object.keys(resourcesOf(json, "aws_launch_template"))).toHaveLength(3);
-    expect(Object.keys(resourcesOf(json, "aws_autoscaling_group"))).toHaveLength(3);
+    expect(Object.keys(poolGroups(json))).toHaveLength(3);
+    expect(Object.keys(resourcesOf(json, "aws_launch_template"))).toHaveLength(3 + 3);
+    expect(Object.keys(resourcesOf(json, "aws_autoscaling_group"))).toHaveLength(3 + 3);
   });
 
   it("sizes each group from the spec, desiredSize defaulting to minSize", () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { awsWith, EXAMPLES } from "../util";
 import {
+  controlPlaneNodes,
   parsePolicy,
   ref,
   resourcesOf,
@@ -96,11 +97,13 @@ describe("node roles of examples/aws-ha", () => {
   it("gives each machine the profile of its kind", () => {
     const instances = Object.values(resourcesOf<InstanceResource>(json, "aws_instance"));
     const byRole = (predicate: (instance: InstanceResource) => boolean): string[] => [...new Set(instances.filter(predicate).map((instance) => instance.iam_instance_profile))];
-    expect(byRole((instance) => instance.tags["kraken.dev/role"] === "control-plane")).toEqual([profileOf("prod-usw2-control-plane")]);
     expect(byRole((instance) => instance.tags["kraken.dev/etcd-cluster"] === "main")).toEqual([profileOf("prod-usw2-etcd-main")]);
     expect(byRole((instance) => instance.tags["kraken.dev/etcd-cluster"] === "events")).toEqual([profileOf("prod-usw2-etcd-events")]);
-    for (const template of Object.values(resourcesOf<LaunchTemplateResource>(json, "aws_launch_template"))) {
-      expect(template.iam_instance_profile?.name, template.name).toBe(profileOf("prod-usw2-workers"));
+    const controlPlaneTemplates = new Set(controlPlaneNodes(json).map((node) => node.templateId));
+    expect(controlPlaneTemplates.size).toBe(3);
+    for (const [id, template] of Object.entries(resourcesOf<LaunchTemplateResource>(json, "aws_launch_template"))) {
+      const expected = controlPlaneTemplates.has(id) ? "prod-usw2-control-plane" : "prod-usw2-workers";
+      expect(template.iam_instance_profile?.name, template.name).toBe(profileOf(expected));
     }
   });
 });

@@ -8,13 +8,14 @@ import { describe, expect, it } from "vitest";
 import { awsWith, EXAMPLES } from "../util";
 import {
   allUserData,
+  controlPlaneNodes,
   onlyResource,
   resourcesOf,
   securityGroupRefs,
   subnetsByRef,
   synthCluster,
   synthExample,
-  type AutoscalingGroupResource,
+  type AnyAutoscalingGroupResource,
   type EbsVolumeResource,
   type IngressRuleResource,
   type InstanceResource,
@@ -64,11 +65,12 @@ describe.each(examples)("secure defaults of examples/$name", (example) => {
     }
   });
 
-  it("encrypts every volume: etcd data volumes, instance root devices, launch template devices", () => {
+  it("encrypts every volume: etcd data volumes, instance root devices, launch template devices (control plane and pools)", () => {
     const settings = volumeSettings(json);
     // Each instance has a root device, each template at least one device, each etcd member a data volume.
     expect(settings.filter((setting) => setting.where.startsWith("aws_instance")).length).toBe(instances.length);
     expect(settings.filter((setting) => setting.where.startsWith("aws_launch_template")).length).toBeGreaterThanOrEqual(templates.length);
+    for (const { templateId } of controlPlaneNodes(json)) expect(settings.some((setting) => setting.where.startsWith(`aws_launch_template.${templateId}:`)), templateId).toBe(true);
     expect(settings.filter((setting) => setting.where.startsWith("aws_ebs_volume")).length).toBeGreaterThan(0);
     for (const setting of settings) {
       expect(String(setting.encrypted), setting.where).toBe("true");
@@ -95,28 +97,26 @@ describe.each(examples)("secure defaults of examples/$name", (example) => {
     expect(json.resource.aws_security_group_rule).toBeUndefined();
   });
 
-  it("gives etcd and control-plane nodes no public address: private subnets, no public IP, none mapped on launch", () => {
+  it("gives etcd members no public address: interfaces in private subnets, no public IP, none mapped on launch", () => {
     const subnets = subnetsByRef(json);
     for (const [id, subnet] of subnets) expect(subnet.map_public_ip_on_launch ?? false, id).toBe(false);
     const interfaces = resourcesOf<NetworkInterfaceResource>(json, "aws_network_interface");
     for (const [id, instance] of instances) {
       expect(instance.associate_public_ip_address ?? false, id).toBe(false);
-      if (instance.network_interface) {
-        // etcd members wear their own interface, which sits in a private subnet.
-        for (const attached of instance.network_interface) {
-          const eni = Object.entries(interfaces).find(([eniId]) => attached.network_interface_id === `\${aws_network_interface.${eniId}.id}`);
-          expect(eni, `${id} interface`).toBeDefined();
-          expect(isPrivate(subnets.get(eni![1].subnet_id)), `${id} interface subnet`).toBe(true);
-        }
-      } else {
-        expect(isPrivate(subnets.get(instance.subnet_id!)), `${id} subnet`).toBe(true);
+      // etcd members (the only instances) wear their own interface, which sits in a private subnet.
+      expect(instance.network_interface, id).toHaveLength(1);
+      for (const attached of instance.network_interface!) {
+        const eni = Object.entries(interfaces).find(([eniId]) => attached.network_interface_id === `\${aws_network_interface.${eniId}.id}`);
+        expect(eni, `${id} interface`).toBeDefined();
+        expect(isPrivate(subnets.get(eni![1].subnet_id)), `${id} interface subnet`).toBe(true);
       }
     }
   });
 
-  it("puts worker nodes in private subnets without public addresses", () => {
+  it("puts control-plane and worker nodes in private subnets without public addresses", () => {
     const subnets = subnetsByRef(json);
-    for (const [id, group] of Object.entries(resourcesOf<AutoscalingGroupResource>(json, "aws_autoscaling_group"))) {
+    expect(controlPlaneNodes(json).length).toBeGreaterThan(0);
+    for (const [id, group] of Object.entries(resourcesOf<AnyAutoscalingGroupResource>(json, "aws_autoscaling_group"))) {
       expect(group.vpc_zone_identifier.length, id).toBeGreaterThan(0);
       for (const subnet of group.vpc_zone_identifier) expect(isPrivate(subnets.get(subnet)), `${id}: ${subnet}`).toBe(true);
     }

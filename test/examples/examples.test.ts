@@ -44,7 +44,9 @@ describe("the root cdktf.json", () => {
     const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as { stacks: Record<string, unknown> };
     expect(Object.keys(manifest.stacks).sort()).toEqual(["dev", "prod-usw2"]);
     const stack = stackJson(out, "prod-usw2") as { resource: Record<string, Record<string, unknown>> };
-    expect(Object.keys(stack.resource.aws_instance ?? {})).toHaveLength(9);
+    // Six etcd members; control-plane nodes belong to their auto scaling groups.
+    expect(Object.keys(stack.resource.aws_instance ?? {})).toHaveLength(6);
+    expect(Object.keys(stack.resource.aws_autoscaling_group ?? {})).toHaveLength(3 + 3);
   }, 120_000);
 });
 

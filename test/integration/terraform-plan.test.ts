@@ -21,6 +21,13 @@ function byTag(list: PlannedResource[], key: string, value: string): PlannedReso
   return list.filter((resource) => (resource.after.tags as Record<string, string> | undefined)?.[key] === value);
 }
 
+/** The control plane's auto scaling groups (their tag blocks say kraken.dev/role control-plane), by name. */
+function controlPlaneGroups(stack: string): PlannedResource[] {
+  return resources(stack, "aws_autoscaling_group")
+    .filter((group) => (group.after.tag as { key: string; value: string }[]).some((tag) => tag.key === "kraken.dev/role" && tag.value === "control-plane"))
+    .sort((a, b) => String(a.after.name).localeCompare(String(b.after.name)));
+}
+
 beforeAll(() => {
   requireTerraform();
   providerMirror();
@@ -60,18 +67,30 @@ describe("terraform plan of examples/aws-ha", () => {
     );
   });
 
-  it("puts three control-plane nodes behind a network load balancer listening on 6443", () => {
-    expect(byTag(resources("prod-usw2", "aws_instance"), "kraken.dev/role", "control-plane")).toHaveLength(3);
+  it("puts three control-plane nodes, each an auto scaling group of one, behind a network load balancer listening on 6443", () => {
+    expect(byTag(resources("prod-usw2", "aws_instance"), "kraken.dev/role", "control-plane")).toHaveLength(0);
+    const groups = controlPlaneGroups("prod-usw2");
+    expect(groups.map((group) => group.after.name)).toEqual(["prod-usw2-control-plane-0", "prod-usw2-control-plane-1", "prod-usw2-control-plane-2"]);
+    for (const group of groups) {
+      expect(group.after, group.address).toMatchObject({ min_size: 1, max_size: 1, desired_capacity: 1, health_check_type: "ELB", health_check_grace_period: 900, wait_for_capacity_timeout: "0" });
+      expect(group.after.instance_refresh, group.address).toEqual([
+        { strategy: "Rolling", triggers: null, preferences: [expect.objectContaining({ min_healthy_percentage: 100, max_healthy_percentage: 200, instance_warmup: "900" })] },
+      ]);
+      expect(group.after.instance_maintenance_policy, group.address).toEqual([{ min_healthy_percentage: 100, max_healthy_percentage: 200 }]);
+    }
     const [lb] = resources("prod-usw2", "aws_lb");
     expect(lb?.after).toMatchObject({ load_balancer_type: "network", internal: false });
     const [listener] = resources("prod-usw2", "aws_lb_listener");
     expect(listener?.after).toMatchObject({ port: 6443, protocol: "TCP" });
-    expect(resources("prod-usw2", "aws_lb_target_group_attachment")).toHaveLength(3);
+    // The groups register their instances with the target group themselves.
+    expect(resources("prod-usw2", "aws_lb_target_group_attachment")).toHaveLength(0);
   });
 
   it("sizes each pool's auto scaling group from the spec", () => {
     const sizes = Object.fromEntries(
-      resources("prod-usw2", "aws_autoscaling_group").map((group) => [String(group.after.name), [group.after.min_size, group.after.desired_capacity, group.after.max_size]] as const),
+      resources("prod-usw2", "aws_autoscaling_group")
+        .filter((group) => !controlPlaneGroups("prod-usw2").includes(group))
+        .map((group) => [String(group.after.name), [group.after.min_size, group.after.desired_capacity, group.after.max_size]] as const),
     );
     expect(sizes).toEqual({ "prod-usw2-general": [3, 3, 10], "prod-usw2-spot": [0, 2, 20], "prod-usw2-gpu": [0, 0, 4] });
   });
@@ -80,7 +99,8 @@ describe("terraform plan of examples/aws-ha", () => {
     const options = [...resources("prod-usw2", "aws_launch_template"), ...resources("prod-usw2", "aws_instance")].map(
       (resource) => (resource.after.metadata_options as Record<string, unknown>[])[0],
     );
-    expect(options).toHaveLength(12);
+    // Three pools' and three control-plane nodes' templates, six etcd members.
+    expect(options).toHaveLength(3 + 3 + 6);
     for (const option of options) expect(option).toMatchObject({ http_tokens: "required", http_put_response_hop_limit: 1 });
   });
 });
@@ -88,8 +108,12 @@ describe("terraform plan of examples/aws-ha", () => {
 describe("terraform plan of examples/aws-minimal", () => {
   it("builds one etcd member, one control-plane node and a pool of one", () => {
     expect(byTag(resources("dev", "aws_instance"), "kraken.dev/etcd-cluster", "main")).toHaveLength(1);
-    expect(byTag(resources("dev", "aws_instance"), "kraken.dev/role", "control-plane")).toHaveLength(1);
-    expect(resources("dev", "aws_autoscaling_group").map((group) => [group.after.min_size, group.after.max_size])).toEqual([[1, 1]]);
+    expect(controlPlaneGroups("dev").map((group) => [group.after.name, group.after.min_size, group.after.max_size])).toEqual([["dev-control-plane-0", 1, 1]]);
+    const groups = resources("dev", "aws_autoscaling_group").map((group) => [String(group.after.name), group.after.min_size, group.after.max_size]);
+    expect(groups.sort()).toEqual([
+      ["dev-control-plane-0", 1, 1],
+      ["dev-general", 1, 1],
+    ]);
     expect(resources("dev", "aws_nat_gateway")).toHaveLength(1);
     expect(resources("dev", "aws_lb")[0]?.after.internal).toBe(true);
   });

@@ -141,8 +141,11 @@ const RULE_CASES: Readonly<Record<string, RuleCases>> = {
     accepts: [{ "spec.certificates": { caValidityDays: 7300, etcdValidityDays: 365 } }],
   },
   "node-pool-sizes": {
-    refuses: [{ changes: pool({ minSize: 4, maxSize: 2 }), path: "spec.nodePools[1].maxSize", message: /must be >= minSize \(4\), got 2/ }],
-    accepts: [pool({ minSize: 0, maxSize: 0 }), pool({ minSize: 1, maxSize: 9, desiredSize: 9 })],
+    refuses: [
+      { changes: pool({ minSize: 4, maxSize: 2 }), path: "spec.nodePools[1].maxSize", message: /must be >= minSize \(4\), got 2/ },
+      { changes: pool({ name: "control-plane-1" }), path: "spec.nodePools[1].name", message: /"control-plane-1" is reserved/ },
+    ],
+    accepts: [pool({ minSize: 0, maxSize: 0 }), pool({ minSize: 1, maxSize: 9, desiredSize: 9 }), pool({ name: "control-plane" }), pool({ name: "control-plane-big" })],
   },
   labels: {
     refuses: [

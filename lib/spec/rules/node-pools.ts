@@ -5,14 +5,20 @@ import { checkUniqueNames, present, type Report, type SpecRule } from "./rule";
 /** Label prefix kraken-lib sets itself on nodes (kraken.dev/pool, kraken.dev/cluster). */
 export const RESERVED_LABEL_PREFIX = "kraken.dev/";
 
+/** Pool names the control plane's own groups take: <cluster>-control-plane-<n> is not free for a pool's <cluster>-<pool>. */
+const RESERVED_POOL_NAME = /^control-plane-[0-9]+$/;
+
 export const nodePoolSizesRule: SpecRule = {
   id: "node-pool-sizes",
-  summary: "Node pools have unique names and minSize <= desiredSize <= maxSize.",
+  summary: "Node pools have unique names, none of the form control-plane-<n>, and minSize <= desiredSize <= maxSize.",
   check(document, report) {
     checkUniqueNames(document.spec?.nodePools, ["spec", "nodePools"], "node pool", report);
     for (const [pool, index] of present(document.spec?.nodePools)) {
       const { minSize, maxSize, desiredSize } = pool;
       const path: PathSegment[] = ["spec", "nodePools", index];
+      if (typeof pool.name === "string" && RESERVED_POOL_NAME.test(pool.name)) {
+        report([...path, "name"], `"${pool.name}" is reserved: control-plane node n has an auto scaling group and a launch template named <cluster>-control-plane-n`);
+      }
       if (minSize !== undefined && maxSize !== undefined && maxSize < minSize) {
         report([...path, "maxSize"], `must be >= minSize (${minSize}), got ${maxSize}`);
         continue;
