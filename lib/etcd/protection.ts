@@ -5,7 +5,7 @@
  * the safe way to do it. Provider-neutral: member addresses come from the caller.
  */
 import type { EtcdClusterTopology } from "../bootstrap";
-import { minorDistance, type Cluster, type EtcdClusterSpec } from "../spec";
+import { jsonEqual, minorDistance, type Cluster, type EtcdClusterSpec } from "../spec";
 
 export type EtcdChangeKind = "add-cluster" | "remove-cluster" | "member-count" | "endpoints" | "resources" | "version" | "machine" | "data-volume" | "replace-member";
 
@@ -29,7 +29,7 @@ export function quorum(members: number): number {
   return Math.floor(members / 2) + 1;
 }
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+const same = jsonEqual;
 
 function dataVolumeOf(etcd: EtcdClusterSpec): unknown {
   return etcd.machine.aws?.dataVolume;

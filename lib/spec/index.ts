@@ -12,3 +12,4 @@ export { instanceArchitecture, type CpuArchitecture } from "./aws-instances";
 export { checkDocuments, loadClusterFiles, InvalidSpecFilesError, type LocatedProblem, type CheckedFleet } from "./load";
 export { planZones, etcdMemberAddresses, type ZonePlan, type EtcdMemberAddress, type AwsNetworkInput } from "./network-plan";
 export { parseIpv4Cidr, networksOverlap, type Ipv4Network } from "./cidr";
+export { jsonEqual } from "./json-equal";

@@ -4,6 +4,7 @@
  * replaceMember) or blocked with a reason and a safe way to do it.
  */
 import { describe, expect, it } from "vitest";
+import { canonicalJson } from "../../constructs/kraken-cluster";
 import { awsEtcdTopology } from "../../lib/aws/etcd-topology";
 import { assertEtcdChangesAllowed, EtcdProtectionError, quorum, type EtcdChange } from "../../lib/etcd";
 import { changeAt, changesBetween, clusterWith, editedCluster, singleEtcdCluster, summary } from "./fixtures";
@@ -37,6 +38,12 @@ describe("etcdChanges without etcd changes", () => {
   it("GIVEN changes outside spec.etcd (node pools, control plane) WHEN compared THEN there are no etcd changes", () => {
     const next = clusterWith({ "spec.nodePools.0.maxSize": 9, "spec.controlPlane.machine": { aws: { instanceType: "m6i.2xlarge" } } });
     expect(changesBetween(applied, next)).toEqual([]);
+  });
+
+  it("GIVEN the applied spec as read back from a state (canonical JSON, sorted keys) WHEN compared THEN there are no changes", () => {
+    const fromState = JSON.parse(canonicalJson(applied)) as typeof applied;
+    expect(Object.keys(fromState.spec.etcd[0]!.machine.aws!)).not.toEqual(Object.keys(applied.spec.etcd[0]!.machine.aws!));
+    expect(changesBetween(fromState, clusterWith())).toEqual([]);
   });
 
   it("GIVEN the same resources in another order WHEN compared THEN nothing moved", () => {
