@@ -74,6 +74,39 @@ export function buildProgram(): Command {
       process.exitCode = await synthCommand(files, options);
     });
 
+  program
+    .command("plan")
+    .summary("show what applying the specs would change, per cluster component")
+    .description(
+      "The cluster modification plan: every change between the spec each cluster runs with and the new one, per component (network, etcd/<name>, controlPlane, nodePool/<name>, ...), with its impact: create, in-place, rolling-replace, replace, destroy, or blocked by a guardrail (with the reason and the override). The previous spec comes from --against, else from each cluster's state; without one the cluster is new.",
+    )
+    .argument("<files...>", "spec files (a fleet: every cluster in them is planned)")
+    .option("--against <files...>", "spec files the clusters run with, matched by cluster name (instead of reading each cluster's state)")
+    .addOption(new Option("--format <format>", "output format: text (grouped by component), json (docs/plan-json.md), markdown (for a pull request)").choices(["text", "json", "markdown"]).default("text"))
+    .option("--migrate-state", "allow a change of spec.state: you will move the state with terraform init -migrate-state (docs/state.md)", false)
+    .option("--terraform", "also synthesize each cluster's stack and run the real terraform init and plan, attributing every resource change to its component and warning about what the spec changes do not explain", false)
+    .option("-o, --out <dir>", "where --terraform synthesizes the stacks (replaced, keeping .terraform and *_override.tf.json files)", "cdktf.out")
+    .option("--no-refresh", "with --terraform: plan with -refresh=false, against the state as recorded")
+    .addHelpText(
+      "after",
+      `
+Exit codes (like terraform plan -detailed-exitcode):
+  0  no changes
+  1  error: an invalid spec, an unreadable file or state, a failed terraform run (nothing is planned)
+  2  changes, none of them blocked
+  3  blocked changes present: do not apply (each shows its override)
+  70 internal error (a bug in k2: please report it)
+
+Examples:
+  k2 plan examples/aws-ha/cluster.yaml --against main-branch/cluster.yaml
+  k2 plan clusters/*.yaml --format markdown > plan.md      # previous specs from each cluster's state
+  k2 plan cluster.yaml --terraform --format json | jq '.clusters[].warnings'`,
+    )
+    .action(async (files: string[], options: { against?: string[]; format: "text" | "json" | "markdown"; migrateState: boolean; terraform: boolean; out: string; refresh: boolean }) => {
+      const { planCommand } = await import("./plan.js");
+      process.exitCode = await planCommand(files, options);
+    });
+
   const secrets = program.command("secrets").summary("manage the secrets machines read at boot").description("Manage each cluster's secrets in its provider's secret store.");
   secrets
     .command("init")
@@ -195,12 +228,13 @@ export function buildProgram(): Command {
   program
     .command("schema")
     .summary("print the spec's JSON Schema or reference")
-    .description("Print the cluster spec's JSON Schema (draft 2020-12), for editors and other tools, or its Markdown reference (docs/spec.md).")
+    .description("Print the cluster spec's JSON Schema (draft 2020-12), for editors and other tools, or its Markdown reference (docs/spec.md); with --of plan, the same for the output of k2 plan --format json (docs/plan-json.md).")
     .addOption(new Option("--format <format>", "output format").choices(["json", "markdown"]).default("json"))
+    .addOption(new Option("--of <document>", "which schema").choices(["cluster", "plan"]).default("cluster"))
     .addHelpText("after", "\nExit codes:\n  0  printed\n  2  usage error\n\nExample:\n  k2 schema > cluster.schema.json   # then: # yaml-language-server: $schema=./cluster.schema.json")
-    .action(async (options: { format: "json" | "markdown" }) => {
+    .action(async (options: { format: "json" | "markdown"; of: "cluster" | "plan" }) => {
       const { schemaCommand } = await import("./schema.js");
-      process.exitCode = schemaCommand(options);
+      process.exitCode = await schemaCommand(options);
     });
 
   return program;
@@ -214,8 +248,9 @@ export async function run(argv: readonly string[]): Promise<void> {
     await program.parseAsync([...argv]);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Commander has already printed its message (or the help, or the version).
-      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      // Commander has already printed its message (or the help, or the version). k2 plan keeps
+      // 2 and 3 for changes, so its usage errors exit 1.
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : argv.slice(2).find((arg) => !arg.startsWith("-")) === "plan" ? EXIT.problems : EXIT.usage;
     } else if (error instanceof UserError) {
       process.stderr.write(`${style.red("k2:")} ${error.message}\n`);
       process.exitCode = error.exitCode;

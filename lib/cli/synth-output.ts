@@ -4,8 +4,13 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { App } from "cdktf";
 import { UserError } from "./errors";
 
-/** Kept from a previous synth, so that `terraform init` need not run again. */
-const KEPT_IN_STACKS = [".terraform", ".terraform.lock.hcl"];
+/**
+ * Kept from a previous synth: Terraform's working files, so that `terraform init` need not run
+ * again, and Terraform override files an admin put there (e.g. provider settings for a local run).
+ */
+function keptInStacks(name: string): boolean {
+  return name === ".terraform" || name === ".terraform.lock.hcl" || /(^|_)override\.tf(\.json)?$/.test(name);
+}
 
 function isCdktfOutput(directory: string): boolean {
   const entries = readdirSync(directory);
@@ -16,7 +21,7 @@ function isCdktfOutput(directory: string): boolean {
 function replaceOutput(fresh: string, out: string): void {
   if (existsSync(out)) {
     for (const stack of existsSync(join(out, "stacks")) ? readdirSync(join(out, "stacks")) : []) {
-      for (const name of KEPT_IN_STACKS) {
+      for (const name of readdirSync(join(out, "stacks", stack)).filter(keptInStacks)) {
         const from = join(out, "stacks", stack, name);
         const to = join(fresh, "stacks", stack, name);
         if (existsSync(from) && existsSync(dirname(to))) renameSync(from, to);
