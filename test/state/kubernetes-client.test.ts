@@ -19,6 +19,7 @@ import { defineCluster, type Cluster, type ClusterDocumentInput } from "../../li
 import { kubernetesStateNames, stateBackendConfig } from "../../lib/state/backend";
 import { KubernetesStateClient, kubernetesErrorText } from "../../lib/state/clients/kubernetes";
 import { startFakeKubernetes, type FakeKubernetes } from "../support/fake-kubernetes";
+import { appliedStateDocument } from "../support/applied-state";
 import { awsWith, runK2Async, type CliResult } from "../util";
 
 const CLUSTER = "prod-usw2";
@@ -42,20 +43,6 @@ function specFile(file: string, kubernetes: KubernetesSettings = {}, name = CLUS
   return path;
 }
 
-function appliedState(cluster: Cluster, serial: number, edit: (spec: string) => string = (spec) => spec): string {
-  const spec = canonicalJson(cluster);
-  return JSON.stringify({
-    version: 4,
-    terraform_version: "1.11.4",
-    serial,
-    lineage: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-    outputs: {
-      kraken_spec: { value: edit(spec), type: "string" },
-      kraken_spec_hash: { value: createHash("sha256").update(spec).digest("hex"), type: "string" },
-    },
-    resources: [],
-  });
-}
 
 /** Terraform's lock record, as its kubernetes backend keeps it in the Lease's annotation. */
 function lockRecord(id: string): string {
@@ -94,7 +81,7 @@ afterAll(async () => {
 describe("k2 state spec, kubernetes backend", () => {
   it("reads the applied spec from Secret tfstate-default-<cluster> (gzip), through the kubeconfig's CA and token", async () => {
     // GIVEN the state Terraform wrote: one Secret, data.tfstate = gzip of the state
-    fake.putStateSecret(NAMESPACE, SECRET, gzipSync(appliedState(appliedCluster, 9)), CLUSTER);
+    fake.putStateSecret(NAMESPACE, SECRET, gzipSync(appliedStateDocument(appliedCluster, 9)), CLUSTER);
 
     // WHEN the admin asks for the applied spec
     const result = await k2(["state", "spec", specFile("applied"), "--format", "json"]);
@@ -113,7 +100,7 @@ describe("k2 state spec, kubernetes backend", () => {
 
   it("joins a state split over numbered Secrets (<name>, <name>-1) into one gzip stream", async () => {
     // GIVEN a gzip stream cut in two, as the backend splits large states
-    const gzip = gzipSync(appliedState(appliedCluster, 21));
+    const gzip = gzipSync(appliedStateDocument(appliedCluster, 21));
     const cut = Math.floor(gzip.length / 2);
     fake.putStateSecret(NAMESPACE, SECRET, gzip.subarray(0, cut), CLUSTER);
     fake.putStateSecret(NAMESPACE, `${SECRET}-1`, gzip.subarray(cut), CLUSTER);
@@ -126,7 +113,7 @@ describe("k2 state spec, kubernetes backend", () => {
   });
 
   it("refuses, in one line, a spec that does not match its hash", async () => {
-    fake.putStateSecret(NAMESPACE, SECRET, gzipSync(appliedState(appliedCluster, 10, (spec) => spec.replace('"maxSize":3', '"maxSize":30'))), CLUSTER);
+    fake.putStateSecret(NAMESPACE, SECRET, gzipSync(appliedStateDocument(appliedCluster, 10, (spec) => spec.replace('"maxSize":3', '"maxSize":30'))), CLUSTER);
     const result = await k2(["state", "spec", specFile("tampered")]);
     expect(result.status).toBe(1);
     expect(oneLine(result.stderr)).toMatch(
@@ -144,7 +131,7 @@ describe("k2 state spec, kubernetes backend", () => {
     const names = kubernetesStateNames("prod-2-state");
     expect(names).toEqual({ secret: "tfstate-default-prod-2-state", lease: "lock-tfstate-default-prod-2-state" });
     const cluster = defineCluster(clusterDocument({ namespace: "infra-state" }, "prod-2"));
-    fake.putStateSecret("infra-state", names.secret, gzipSync(appliedState(cluster, 2)), "prod-2-state");
+    fake.putStateSecret("infra-state", names.secret, gzipSync(appliedStateDocument(cluster, 2)), "prod-2-state");
     fake.putLease("infra-state", names.lease, "prod-2-state", { holderIdentity: LOCK_ID, lockInfo: lockRecord(LOCK_ID) });
     const spec = specFile("prod-2", { namespace: "infra-state" }, "prod-2");
 
@@ -166,7 +153,7 @@ describe("k2 state spec, kubernetes backend", () => {
 
   it("uses spec.state.kubernetes.configContext rather than the kubeconfig's current context", async () => {
     fake.writeKubeconfig(kubeconfig, { currentContext: "elsewhere" });
-    fake.putStateSecret(NAMESPACE, SECRET, gzipSync(appliedState(appliedCluster, 4)), CLUSTER);
+    fake.putStateSecret(NAMESPACE, SECRET, gzipSync(appliedStateDocument(appliedCluster, 4)), CLUSTER);
     const result = await k2(["state", "spec", specFile("context", { configContext: "mgmt" }), "--format", "json"]);
     expect(result.status, result.stderr).toBe(0);
   });
@@ -276,7 +263,7 @@ describe("KubernetesStateClient, in process", () => {
   }
 
   it("returns the ungzipped state text, and undefined without a Secret", async () => {
-    const state = appliedState(appliedCluster, 30);
+    const state = appliedStateDocument(appliedCluster, 30);
     const kubernetes = client();
     expect(kubernetes.description).toBe(`Secret ${SECRET} in namespace ${NAMESPACE}`);
     expect(await kubernetes.readState()).toBeUndefined();

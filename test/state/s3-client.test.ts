@@ -28,6 +28,7 @@ import { StateAccessError } from "../../lib/state/clients";
 import { S3StateClient } from "../../lib/state/clients/s3";
 import { startFakeS3, type FakeS3 } from "../support/fake-s3";
 import { providerMirror, requireTerraform, writeOfflineProviderOverride } from "../support/terraform";
+import { appliedStateDocument } from "../support/applied-state";
 import { awsWith, EXAMPLES, runK2Async, type CliResult } from "../util";
 
 const BUCKET = "acme-state";
@@ -54,22 +55,6 @@ function specFile(name: string, s3: S3Settings = {}): string {
   return path;
 }
 
-/** A state document as Terraform writes it after applying a cluster stack: the outputs KrakenCluster declares. */
-function appliedState(cluster: Cluster, serial: number, edit: (spec: string) => string = (spec) => spec): string {
-  const spec = canonicalJson(cluster);
-  return JSON.stringify({
-    version: 4,
-    terraform_version: "1.11.4",
-    serial,
-    lineage: "3f1b2c4d-5e6f-4a0b-9c1d-2e3f4a5b6c7d",
-    outputs: {
-      kraken_spec: { value: edit(spec), type: "string" },
-      kraken_spec_hash: { value: createHash("sha256").update(spec).digest("hex"), type: "string" },
-    },
-    resources: [],
-    check_results: null,
-  });
-}
 
 /** Terraform's lock record (statemgr.LockInfo), as it writes it into <key>.tflock and the DynamoDB item's Info. */
 function lockRecord(id: string, who = "alice@laptop"): string {
@@ -120,7 +105,7 @@ afterAll(async () => {
 describe("k2 state spec, s3 backend", () => {
   it("reads the applied spec from s3://<bucket>/kraken/<cluster>/terraform.tfstate, not from the file", async () => {
     // GIVEN a state applied with maxSize 4, while the spec file now says 5
-    objects().set(STATE_KEY, Buffer.from(appliedState(appliedCluster, 7)));
+    objects().set(STATE_KEY, Buffer.from(appliedStateDocument(appliedCluster, 7)));
     const spec = specFile("applied");
 
     // WHEN the admin asks for the applied spec
@@ -137,7 +122,7 @@ describe("k2 state spec, s3 backend", () => {
   });
 
   it("prints YAML headed by the state's serial and hash by default", async () => {
-    objects().set(STATE_KEY, Buffer.from(appliedState(appliedCluster, 12)));
+    objects().set(STATE_KEY, Buffer.from(appliedStateDocument(appliedCluster, 12)));
     const result = await k2(["state", "spec", specFile("yaml")]);
     expect(result.status, result.stderr).toBe(0);
     const hash = createHash("sha256").update(canonicalJson(appliedCluster)).digest("hex");
@@ -146,7 +131,7 @@ describe("k2 state spec, s3 backend", () => {
   });
 
   it("follows keyPrefix and region: clusters/<cluster>/terraform.tfstate, signed for eu-central-1", async () => {
-    objects().set(`clusters/${CLUSTER}/terraform.tfstate`, Buffer.from(appliedState(appliedCluster, 3)));
+    objects().set(`clusters/${CLUSTER}/terraform.tfstate`, Buffer.from(appliedStateDocument(appliedCluster, 3)));
     const result = await k2(["state", "spec", specFile("prefixed", { keyPrefix: "clusters/", region: "eu-central-1" }), "--format", "json"]);
     expect(result.status, result.stderr).toBe(0);
     expect(fake.calls).toEqual([{ service: "s3", operation: "GetObject", bucket: BUCKET, key: `clusters/${CLUSTER}/terraform.tfstate`, pathStyle: true, region: "eu-central-1" }]);
@@ -154,7 +139,7 @@ describe("k2 state spec, s3 backend", () => {
 
   it("refuses, in one line, a spec that does not match its hash (a state edited by hand)", async () => {
     // GIVEN someone raised maxSize in the state by hand, leaving the hash as it was
-    objects().set(STATE_KEY, Buffer.from(appliedState(appliedCluster, 8, (spec) => spec.replace('"maxSize":4', '"maxSize":40'))));
+    objects().set(STATE_KEY, Buffer.from(appliedStateDocument(appliedCluster, 8, (spec) => spec.replace('"maxSize":4', '"maxSize":40'))));
     const result = await k2(["state", "spec", specFile("tampered")]);
     expect(result.status).toBe(1);
     expect(result.stdout).toBe("");
@@ -240,7 +225,7 @@ describe("k2 state lock-info, s3 backend", () => {
   });
 
   it("exits 0 when no lock file exists", async () => {
-    objects().set(STATE_KEY, Buffer.from(appliedState(appliedCluster, 7)));
+    objects().set(STATE_KEY, Buffer.from(appliedStateDocument(appliedCluster, 7)));
     const result = await k2(["state", "lock-info", specFile("free")]);
     expect(result).toMatchObject({ status: 0, stdout: `✔ not locked: s3://${BUCKET}/${STATE_KEY} (us-west-2)\n` });
   });
@@ -265,7 +250,7 @@ describe("k2 state unlock, s3 backend", () => {
 
   it("deletes the lock file when given its lock id, and nothing else", async () => {
     // GIVEN a lock whose holder is gone, next to the state
-    objects().set(STATE_KEY, Buffer.from(appliedState(appliedCluster, 7)));
+    objects().set(STATE_KEY, Buffer.from(appliedStateDocument(appliedCluster, 7)));
     objects().set(LOCK_KEY, Buffer.from(lockRecord(LOCK_ID)));
     const spec = specFile("unlock");
 
@@ -358,7 +343,7 @@ describe("S3StateClient, in process", () => {
   }
 
   it("returns the state object's text as stored, and undefined when there is none", async () => {
-    const state = appliedState(appliedCluster, 5);
+    const state = appliedStateDocument(appliedCluster, 5);
     objects().set(STATE_KEY, Buffer.from(state));
     const s3 = client();
     try {
