@@ -1,7 +1,7 @@
 /**
  * The shell scripts of node bootstrap, shipped in user data. Kept here as text so that they
  * are versioned with the code that renders their inputs; tests run them through bash -n,
- * shellcheck and python3.
+ * shellcheck and python3. The control plane's are in control-plane-scripts.ts.
  */
 
 /** Functions shared by the role scripts: logging, retries, installing containerd and Kubernetes, rendering configs. */
@@ -119,74 +119,6 @@ wait_for_api() {
   log "waiting for the API at $API_ENDPOINT"
   retry 360 10 api_ready || fail "the API at $API_ENDPOINT did not answer in an hour"
 }
-`;
-
-/** Control-plane node: initialize (node 0) or join, one node at a time. */
-export const CONTROL_PLANE_SH = `#!/usr/bin/env bash
-# Control-plane node: node 0 initializes the cluster when no API answers yet; the others join
-# one at a time, each waiting until every lower-numbered node has registered.
-. /usr/local/lib/kraken/common.sh
-
-exit_if_joined
-log "control-plane node $NODE_INDEX of cluster $CLUSTER_NAME"
-prepare_kubernetes_node
-render_config /etc/kraken/kubeadm-init.yaml /run/kraken/kubeadm-init.yaml
-render_config /etc/kraken/kubeadm-join.yaml /run/kraken/kubeadm-join.yaml
-render_config /etc/kraken/kubeadm-cluster.yaml /run/kraken/kubeadm-cluster.yaml
-
-# This node's own API server answers for the endpoint name once it runs, so that the node does
-# not depend on the load balancer reaching back to itself.
-use_local_api() {
-  local host=\${API_ENDPOINT%:*}
-  grep -q " $host\\$" /etc/hosts || echo "127.0.0.1 $host" >> /etc/hosts
-}
-
-# Waits until at least WANTED control-plane nodes have registered, with a short-lived
-# administrator certificate made from the cluster CA that this node holds.
-wait_for_earlier_nodes() {
-  local wanted=$1 kubeconfig=/run/kraken/bootstrap-admin.conf
-  [ "$wanted" -gt 0 ] || return 0
-  kubeadm kubeconfig user --config /run/kraken/kubeadm-cluster.yaml --client-name "kraken:bootstrap:$(hostname)" \\
-    --org system:masters --validity-period 1h > "$kubeconfig"
-  registered() {
-    local count
-    count=$(kubectl --kubeconfig "$kubeconfig" get nodes -l node-role.kubernetes.io/control-plane --no-headers 2> /dev/null | wc -l)
-    [ "$count" -ge "$wanted" ]
-  }
-  log "waiting until $wanted earlier control-plane node(s) have joined"
-  retry 360 10 registered || fail "earlier control-plane nodes did not join in an hour"
-  rm -f "$kubeconfig"
-}
-
-install_cni() {
-  if [ "$CNI" != "calico" ]; then
-    log "no pod network installed (spec.kubernetes.cni is $CNI): nodes stay NotReady until you install one"
-    return 0
-  fi
-  log "installing Calico $CALICO_VERSION"
-  retry 10 15 kubectl --kubeconfig /etc/kubernetes/admin.conf apply \\
-    -f "https://raw.githubusercontent.com/projectcalico/calico/v$CALICO_VERSION/manifests/calico.yaml"
-}
-
-if api_ready; then
-  wait_for_earlier_nodes "$NODE_INDEX"
-  log "joining the control plane"
-  kubeadm join --config /run/kraken/kubeadm-join.yaml
-  use_local_api
-elif [ "$NODE_INDEX" = "0" ]; then
-  log "no API answers at $API_ENDPOINT: initializing the cluster"
-  use_local_api
-  kubeadm init --config /run/kraken/kubeadm-init.yaml
-  install_cni
-else
-  wait_for_api
-  wait_for_earlier_nodes "$NODE_INDEX"
-  log "joining the control plane"
-  kubeadm join --config /run/kraken/kubeadm-join.yaml
-  use_local_api
-fi
-rm -f /run/kraken/secret.json /run/kraken/secret.json.env
-log "control-plane node $NODE_INDEX is up"
 `;
 
 /** Worker node of a pool: join with the bootstrap token. */

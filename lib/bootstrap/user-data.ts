@@ -16,7 +16,8 @@ import {
 } from "./kubeadm";
 import { CLUSTER_ENV, ETCD_ENV, KRAKEN_DIR, KRAKEN_LIB_DIR } from "./paths";
 import type { ProviderShell } from "./provider-shell";
-import { COMMON_SH, CONTROL_PLANE_SH, ETCD_MEMBER_SH, ETCD_SNAPSHOT_SH, MATERIALIZE_PY, WORKER_SH } from "./scripts";
+import { CONTROL_PLANE_LIB_SH, CONTROL_PLANE_SH, KUBE_FACTS_PY } from "./control-plane-scripts";
+import { COMMON_SH, ETCD_MEMBER_SH, ETCD_SNAPSHOT_SH, MATERIALIZE_PY, WORKER_SH } from "./scripts";
 import { clusterConfigurationInput, etcdMemberConfig, memberInitialState, type EtcdClusterTopology } from "./topology";
 
 /** Labels kraken-lib puts on every node it makes (its own kraken.dev prefix, which specs may not use). */
@@ -154,7 +155,7 @@ LimitNOFILE=65536
 WantedBy=multi-user.target
 `;
 
-/** Control-plane node `index`: kubeadm init (node 0 of a new cluster) or join, in order. */
+/** Control-plane node `index`: kubeadm init (node 0 of a new cluster) or join, one node at a time under the join lock. */
 export function renderControlPlaneUserData(context: KubernetesNodeContext & { readonly index: number }): string {
   const { cluster } = context;
   const apiEndpoint = `${context.apiHost}:${API_PORT}`;
@@ -171,6 +172,8 @@ export function renderControlPlaneUserData(context: KubernetesNodeContext & { re
     { path: `${KRAKEN_DIR}/kubeadm-init.yaml`, content: renderKubeadmInitConfig(configuration, node), permissions: "0600" },
     { path: `${KRAKEN_DIR}/kubeadm-join.yaml`, content: renderKubeadmControlPlaneJoinConfig(configuration, node), permissions: "0600" },
     { path: `${KRAKEN_DIR}/kubeadm-cluster.yaml`, content: renderKubeadmClusterConfig(configuration), permissions: "0600" },
+    { path: `${KRAKEN_LIB_DIR}/control-plane-lib.sh`, content: CONTROL_PLANE_LIB_SH, permissions: "0644" },
+    { path: `${KRAKEN_LIB_DIR}/kube-facts.py`, content: KUBE_FACTS_PY, permissions: "0644" },
     ...scriptFiles(context, CONTROL_PLANE_SH, "control-plane.sh"),
   ];
   return userData(files, "control-plane.sh");

@@ -209,16 +209,18 @@ export function yamlDocuments(text: string, version: "1.1" | "1.2" = "1.2"): Rec
 export const COMMON_SH_PATH = `${KRAKEN_LIB_DIR}/common.sh`;
 export const MATERIALIZE_PY_PATH = `${KRAKEN_LIB_DIR}/materialize.py`;
 const SOURCE_COMMON = `. ${COMMON_SH_PATH}\n`;
+/** A line sourcing a shell file of KRAKEN_LIB_DIR; the first group is its path. */
+const SOURCE_LIBRARY = new RegExp(`^\\. (${KRAKEN_LIB_DIR}/[a-z-]+\\.sh)\n`, "gm");
 
 /**
- * The role script as bash runs it on the machine: common.sh's text where the script sources it,
- * so that shellcheck sees one program (functions and variables from both files).
+ * The role script as bash runs it on the machine: the text of each file it sources from
+ * KRAKEN_LIB_DIR (common.sh, and control-plane-lib.sh for the control plane) where it sources it,
+ * so that shellcheck sees one program (functions and variables from every file).
  */
 export function landedScript(userData: ParsedUserData, script: string): string {
   const role = writtenFile(userData, `${KRAKEN_LIB_DIR}/${script}`).content;
-  const common = writtenFile(userData, COMMON_SH_PATH).content;
   expect(role.split(SOURCE_COMMON), `${script} should source ${COMMON_SH_PATH} exactly once`).toHaveLength(2);
-  return role.replace(SOURCE_COMMON, common.replace(/^#!.*\n/, ""));
+  return role.replace(SOURCE_LIBRARY, (_line, path: string) => writtenFile(userData, path).content.replace(/^#!.*\n/, ""));
 }
 
 export interface ShellScript {

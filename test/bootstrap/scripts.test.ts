@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { KRAKEN_DIR, PLACEHOLDERS } from "../../lib/bootstrap";
+import { KRAKEN_DIR, KRAKEN_LIB_DIR, PLACEHOLDERS } from "../../lib/bootstrap";
 import {
   awsHa,
   COMMON_SH_PATH,
@@ -110,6 +110,13 @@ describe("common.sh's failure report", () => {
     expect(result.status).toBe(1);
     expect(result.stdout).not.toContain("went on");
     expect(result.stdout).toMatch(/kraken\[worker\]: FAILED: command failed at line \d+: false/);
+  });
+});
+
+describe("kube-facts.py", () => {
+  it("compiles (control-plane-join.test.ts runs it)", () => {
+    const path = files.write("compile/kube-facts.py", writtenFile(userDataByRole["control-plane"], `${KRAKEN_LIB_DIR}/kube-facts.py`).content);
+    runToolOk("python3", ["-m", "py_compile", path]);
   });
 });
 

@@ -35,15 +35,27 @@ const SYSTEMD_UNIT = "/etc/systemd/system/etcd.service";
 const FILES_OF_EVERY_ROLE = [CLUSTER_ENV, COMMON_SH_PATH, MATERIALIZE_PY_PATH];
 const FILES_BY_ROLE: Readonly<Record<Role, readonly string[]>> = {
   etcd: [ETCD_ENV, SYSTEMD_UNIT, `${KRAKEN_LIB_DIR}/etcd-member.sh`],
-  "control-plane": [`${KRAKEN_DIR}/kubeadm-init.yaml`, `${KRAKEN_DIR}/kubeadm-join.yaml`, `${KRAKEN_DIR}/kubeadm-cluster.yaml`, `${KRAKEN_LIB_DIR}/control-plane.sh`],
+  "control-plane": [
+    `${KRAKEN_DIR}/kubeadm-init.yaml`,
+    `${KRAKEN_DIR}/kubeadm-join.yaml`,
+    `${KRAKEN_DIR}/kubeadm-cluster.yaml`,
+    `${KRAKEN_LIB_DIR}/control-plane.sh`,
+    `${KRAKEN_LIB_DIR}/control-plane-lib.sh`,
+    `${KRAKEN_LIB_DIR}/kube-facts.py`,
+  ],
   worker: [`${KRAKEN_DIR}/kubeadm-join.yaml`, `${KRAKEN_LIB_DIR}/worker.sh`],
 };
 
-/** Upper-case shell variables a script reads without a default (`$X`, `${X}`, not `${X:-...}`). */
+/**
+ * Upper-case shell variables a script reads without a default (`$X`, `${X}`, not `${X:-...}`) and
+ * does not set itself at the top of a line (`KRAKEN_RUN=/run/kraken`): those must come from cluster.env.
+ */
 function variablesReadWithoutDefault(script: string): Set<string> {
+  const assigned = new Set([...script.matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((match) => match[1]!));
   const names = new Set<string>();
   for (const match of script.matchAll(/\$(?:\{([A-Z_][A-Z0-9_]*)(:-)?|([A-Z_][A-Z0-9_]*))/g)) {
-    if (match[2] === undefined) names.add(match[1] ?? match[3]!);
+    const name = match[1] ?? match[3]!;
+    if (match[2] === undefined && !assigned.has(name)) names.add(name);
   }
   return names;
 }
@@ -56,7 +68,7 @@ const ROLE_VARIABLES: Readonly<Record<Role, readonly string[]>> = {
 };
 
 /** Set by bash itself or by common.sh before use. */
-const SHELL_VARIABLES = ["PATH", "LINENO", "BASH_COMMAND"];
+const SHELL_VARIABLES = ["PATH", "LINENO", "BASH_COMMAND", "BASH_REMATCH"];
 
 const roles = exampleRoles();
 const byName = (role: RenderedRole): string => role.name;
