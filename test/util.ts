@@ -8,6 +8,7 @@ export const REPO_ROOT = join(__dirname, "..");
 export const EXAMPLES = {
   awsHa: join(REPO_ROOT, "examples/aws-ha/cluster.yaml"),
   awsMinimal: join(REPO_ROOT, "examples/aws-minimal/cluster.yaml"),
+  maasBareMetal: join(REPO_ROOT, "examples/maas-bare-metal/cluster.yaml"),
 };
 
 type Json = Record<string, unknown>;
@@ -42,8 +43,15 @@ export function maasDocument(): Json & ClusterDocumentInput {
     metadata: { name: "metal" },
     spec: {
       kubernetes: { version: "1.36" },
-      provider: { maas: { apiUrl: "https://maas.example.com:5240/MAAS", controlPlaneEndpoint: { vip: "192.168.10.5" } } },
-      etcd: [{ name: "main", members: 3, machine: { maas: { tags: ["etcd"] } } }],
+      provider: {
+        maas: {
+          apiUrl: "https://maas.example.com:5240/MAAS",
+          network: { subnetCidr: "192.168.10.0/24", interface: "eno1" },
+          vault: { address: "https://vault.example.com:8200" },
+          controlPlaneEndpoint: { vip: "192.168.10.5" },
+        },
+      },
+      etcd: [{ name: "main", members: 3, machine: { maas: { tags: ["etcd"], addresses: ["192.168.10.11", "192.168.10.12", "192.168.10.13"] } } }],
       controlPlane: { replicas: 3, machine: { maas: { hostnames: ["cp-1", "cp-2", "cp-3"] } } },
       nodePools: [{ name: "workers", minSize: 2, maxSize: 4, machine: { maas: { tags: ["worker"] } } }],
       state: { backend: "s3", s3: { bucket: "acme-state", region: "us-east-1" } },

@@ -170,7 +170,28 @@ const awsPoolMachine = strictObject(
   { description: "How the pool's nodes are built on AWS.", examples: [{ instanceTypes: ["m6i.large"] }] },
 );
 
-const maasMachine = (role: string, countRule: string) =>
+/** Static addresses of a role's MAAS machines, one per machine (etcd members need them: peers and certificates name them). */
+const maasAddresses = (role: string, countRule: string, isRequired: boolean) =>
+  optional(
+    Type.Array(ipv4Address(), { minItems: 1, uniqueItems: true }),
+    isRequired ? "- none: required on MAAS (validation says so)" : "- an address MAAS assigns from provider.maas.network.subnetCidr",
+    {
+      description: `Static IPv4 addresses in provider.maas.network.subnetCidr, one per ${role} in order, set on provider.maas.network.interface${
+        isRequired ? "; required, since members reach each other and are certified at these addresses" : ""
+      }; ${countRule}.`,
+      examples: [["192.168.10.11", "192.168.10.12", "192.168.10.13"]],
+      expected: "an IPv4 address",
+    },
+  );
+
+const maasDataDevice = (role: string) =>
+  optional(Type.String({ pattern: "^/dev/[A-Za-z0-9._/:-]+$", maxLength: 255 }), "- the data directory stays on the root disk", {
+    description: `Block device of each ${role} that holds etcd's data directory (formatted when blank). A stable name such as /dev/disk/by-id/... is safest.`,
+    examples: ["/dev/nvme1n1"],
+    expected: "a device path under /dev/",
+  });
+
+const maasMachine = <P extends TProperties>(role: string, countRule: string, extras: P) =>
   strictObject(
     {
       pool: optional(Type.String({ minLength: 1, maxLength: 256 }), "- any resource pool", {
@@ -201,6 +222,16 @@ const maasMachine = (role: string, countRule: string) =>
         description: `Explicit MAAS system IDs, one per ${role}, instead of hostnames; ${countRule}.`,
         examples: [["4y3h7n", "4y3h7p", "4y3h7q"]],
       }),
+      distroSeries: optional(Type.String({ pattern: "^[a-z][a-z0-9.-]*$", maxLength: 64 }), "- provider.maas.distroSeries", {
+        description: `Ubuntu series MAAS deploys on each ${role}, instead of the provider's.`,
+        examples: ["noble"],
+        expected: "a MAAS series name such as noble",
+      }),
+      hweKernel: optional(Type.String({ minLength: 1, maxLength: 64 }), "- provider.maas.hweKernel", {
+        description: `Kernel MAAS deploys on each ${role}, instead of the provider's.`,
+        examples: ["hwe-24.04"],
+      }),
+      ...extras,
     },
     { description: `How each ${role} is chosen among MAAS machines.`, examples: [{ tags: ["etcd"] }] },
   );
@@ -379,7 +410,8 @@ const maasProvider = strictObject(
       expected: "an http or https URL",
     }),
     apiKeyEnv: withDefault(envVarName(), "MAAS_API_KEY", {
-      description: "Environment variable that holds the MAAS API key; the key itself never goes in the spec.",
+      description:
+        "Environment variable that holds the MAAS API key where Terraform runs; the key itself never goes in the spec. Terraform's MAAS provider reads MAAS_API_KEY itself; with another name, the stack declares the sensitive variable maas_api_key: export TF_VAR_maas_api_key=\"$NAME\".",
       examples: ["MAAS_API_KEY"],
       expected: ENV_EXPECTED,
     }),
@@ -404,6 +436,67 @@ const maasProvider = strictObject(
       description: "Hardware-enablement kernel to deploy.",
       examples: ["hwe-24.04"],
     }),
+    network: required(
+      strictObject(
+        {
+          subnetCidr: required(ipv4Cidr(), {
+            description: "The MAAS subnet the cluster's machines are deployed on: static addresses (etcd members, the VIP) come from it.",
+            examples: ["192.168.10.0/24"],
+            expected: CIDR_EXPECTED,
+          }),
+          interface: required(Type.String({ pattern: "^[A-Za-z0-9._:-]+$", maxLength: 64 }), {
+            description: "Name of the machines' network interface on that subnet, as MAAS knows it (static addresses go on it; kube-vip announces the VIP on it).",
+            examples: ["eno1"],
+            expected: "an interface name such as eno1",
+          }),
+        },
+        { description: "The machines' network.", examples: [{ subnetCidr: "192.168.10.0/24", interface: "eno1" }] },
+      ),
+      {
+        description: "The network every machine of the cluster is deployed on.",
+        examples: [{ subnetCidr: "192.168.10.0/24", interface: "eno1" }],
+      },
+    ),
+    vault: required(
+      strictObject(
+        {
+          address: required(Type.String({ pattern: "^https?://[^\\s]+$" }), {
+            description: "URL of the Vault server that keeps the cluster's secrets; machines reach it at boot.",
+            examples: ["https://vault.dc1.example.com:8200"],
+            expected: "an http or https URL",
+          }),
+          caCertPath: optional(Type.String({ minLength: 1 }), "- the system's trusted CAs", {
+            description: "Path (on the admin's or CI's machine) to the CA certificate that signs Vault's TLS certificate; its content is installed on the machines.",
+            examples: ["/etc/ssl/vault-ca.pem"],
+          }),
+          tokenEnv: withDefault(envVarName(), "VAULT_TOKEN", {
+            description: "Environment variable holding the Vault token of k2 secrets init (writes secrets, policies and roles) and of Terraform (mints secret IDs); never in the spec.",
+            examples: ["VAULT_TOKEN"],
+            expected: ENV_EXPECTED,
+          }),
+          kvMount: withDefault(Type.String({ pattern: "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$", maxLength: 128 }), "secret", {
+            description: "Mount path of the KV version 2 secrets engine holding the cluster's secrets.",
+            examples: ["secret"],
+            expected: "a mount path such as secret or kv/platform",
+          }),
+          approleMount: withDefault(Type.String({ pattern: "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$", maxLength: 128 }), "approle", {
+            description: "Mount path of the AppRole auth method machines log in with.",
+            examples: ["approle"],
+            expected: "a mount path such as approle",
+          }),
+          wrappingTtl: withDefault(Type.String({ pattern: "^[1-9][0-9]*[smh]$" }), "2h", {
+            description: "How long a machine's response-wrapped, single-use secret ID can be unwrapped: from terraform apply to the machine's first boot.",
+            examples: ["4h"],
+            expected: "a duration such as 90m or 2h",
+          }),
+        },
+        { description: "Vault settings.", examples: [{ address: "https://vault.dc1.example.com:8200" }] },
+      ),
+      {
+        description: "Where the cluster's secrets live: Vault, read by each machine once at boot through AppRole with a response-wrapped secret ID (docs/bare-metal.md).",
+        examples: [{ address: "https://vault.dc1.example.com:8200" }],
+      },
+    ),
     controlPlaneEndpoint: required(
       strictObject(
         {
@@ -427,7 +520,14 @@ const maasProvider = strictObject(
   },
   {
     description: "Build the cluster on bare metal through Canonical MAAS.",
-    examples: [{ apiUrl: "https://maas.example.com:5240/MAAS", controlPlaneEndpoint: { vip: "192.168.10.5" } }],
+    examples: [
+      {
+        apiUrl: "https://maas.example.com:5240/MAAS",
+        network: { subnetCidr: "192.168.10.0/24", interface: "eno1" },
+        vault: { address: "https://vault.dc1.example.com:8200" },
+        controlPlaneEndpoint: { vip: "192.168.10.5" },
+      },
+    ],
   },
 );
 
@@ -439,7 +539,14 @@ const provider = strictObject(
     }),
     maas: optional(maasProvider, "- set aws instead", {
       description: "Build on bare metal through Canonical MAAS.",
-      examples: [{ apiUrl: "https://maas.example.com:5240/MAAS", controlPlaneEndpoint: { vip: "192.168.10.5" } }],
+      examples: [
+      {
+        apiUrl: "https://maas.example.com:5240/MAAS",
+        network: { subnetCidr: "192.168.10.0/24", interface: "eno1" },
+        vault: { address: "https://vault.dc1.example.com:8200" },
+        controlPlaneEndpoint: { vip: "192.168.10.5" },
+      },
+    ],
     }),
   },
   { minProperties: 1, maxProperties: 1 },
@@ -492,7 +599,10 @@ const etcdCluster = strictObject(
             examples: [{ sizeGib: 50, type: "gp3", iops: 6000 }],
           }),
         }),
-        maasMachine("etcd member", "as many as members"),
+        maasMachine("etcd member", "as many as members", {
+          addresses: maasAddresses("etcd member", "as many as members", true),
+          dataDevice: maasDataDevice("etcd member"),
+        }),
       ),
       "- the provider's defaults",
       {
@@ -609,7 +719,7 @@ const nodePool = strictObject(
       description: "During a rolling replacement, the share of the pool kept in service; lower replaces faster.",
       examples: [75],
     }),
-    machine: computed(machine("pool's nodes", awsPoolMachine, maasMachine("node", "at least maxSize of them")), "- the provider's defaults", {
+    machine: computed(machine("pool's nodes", awsPoolMachine, maasMachine("node", "at least maxSize of them", {})), "- the provider's defaults", {
       description: "Machines of the pool.",
       examples: [{ aws: { instanceTypes: ["m6i.xlarge", "m6a.xlarge"] } }],
     }),
@@ -650,7 +760,7 @@ const controlPlane = strictObject(
       machine(
         "control-plane nodes",
         awsFixedMachine("control-plane node", { instanceType: "m6i.large", rootGib: 50 }, { rootDeviceName: rootDeviceName("the control-plane image") }),
-        maasMachine("control-plane node", "as many as replicas"),
+        maasMachine("control-plane node", "as many as replicas", { addresses: maasAddresses("control-plane node", "as many as replicas", false) }),
       ),
       "- the provider's defaults",
       { description: "Machines of the control plane.", examples: [{ aws: { instanceType: "m6i.xlarge" } }] },

@@ -12,6 +12,9 @@ export const SUPPORTED_ETCD_MINORS = ["3.5", "3.6"] as const;
 /** Calico release installed as the pod network (spec.kubernetes.cni: calico): the latest patch of a maintained line, checked 2026-11. */
 export const CALICO_VERSION = "3.32.2";
 
+/** kube-vip release of the control-plane VIP on bare metal (provider.maas.controlPlaneEndpoint.vip), checked 2026-11. */
+export const KUBE_VIP_VERSION = "1.0.4";
+
 /** The etcd release installed when a spec does not pin one (v3.6.16, 2026-10-22). */
 export const DEFAULT_ETCD_VERSION = "3.6.16";
 

@@ -72,8 +72,8 @@ describe("normalization", () => {
   });
 
   it("gives MAAS roles a maas block", () => {
-    const { spec } = normalized(setPath(maasDocument(), "spec.etcd", [{ name: "main", members: 1 }]));
-    expect(spec.etcd[0]!.machine).toEqual({ maas: { tags: [] } });
+    const { spec } = normalized(setPath(maasDocument(), "spec.controlPlane", { replicas: 1 }));
+    expect(spec.controlPlane.machine).toEqual({ maas: { tags: [] } });
     expect(spec.provider.maas).toMatchObject({ apiKeyEnv: "MAAS_API_KEY", apiVersion: "2.0", distroSeries: "noble", tlsInsecureSkipVerify: false });
   });
 

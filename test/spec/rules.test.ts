@@ -172,6 +172,11 @@ const RULE_CASES: Readonly<Record<string, RuleCases>> = {
     refuses: [],
     accepts: [{}],
   },
+  "maas-network": {
+    // Covered on MAAS documents below; on AWS there is nothing to check.
+    refuses: [],
+    accepts: [{}],
+  },
   "instance-architecture": {
     refuses: [{ changes: pool({ machine: { aws: { instanceTypes: ["c7g.large", "c7i.large"] } } }), path: "spec.nodePools[1].machine.aws.instanceTypes[1]", message: /x86_64 but "c7g\.large" is arm64/ }],
     accepts: [pool({ machine: { aws: { instanceTypes: ["m7g.large", "c7gn.large", "r8gd.large", "t4g.large"] } } })],
@@ -226,7 +231,7 @@ describe("semantic rules", () => {
 describe("maas-machines", () => {
   it("accepts explicit machines in the right numbers, and pools with more machines than maxSize", () => {
     const document = maasDocument();
-    setPath(document, "spec.etcd", [{ name: "main", members: 3, machine: { maas: { systemIds: ["abc1", "abc2", "abc3"] } } }]);
+    setPath(document, "spec.etcd", [{ name: "main", members: 3, machine: { maas: { systemIds: ["abc1", "abc2", "abc3"], addresses: ["192.168.10.11", "192.168.10.12", "192.168.10.13"] } } }]);
     setPath(document, "spec.nodePools", [{ name: "workers", minSize: 1, maxSize: 2, machine: { maas: { hostnames: ["w1", "w2", "w3"] } } }]);
     expectValid(document);
   });
@@ -239,5 +244,41 @@ describe("maas-machines", () => {
   it("refuses a public API flag on MAAS, where the endpoint is a VIP or DNS name", () => {
     const document = setPath(maasDocument(), "spec.controlPlane.apiServer", { public: true, allowedCidrs: ["10.0.0.0/8"] });
     expectProblem(document, "spec.controlPlane.apiServer.public", /AWS only/, "api-access");
+  });
+});
+
+describe("maas-network", () => {
+  const addresses = (etcd: number, list: readonly string[]) => (document: ReturnType<typeof maasDocument>) => setPath(document, `spec.etcd.${etcd}.machine.maas.addresses`, list);
+
+  it("accepts static addresses and a VIP inside the subnet, each used once", () => {
+    const document = maasDocument();
+    setPath(document, "spec.controlPlane.machine.maas.addresses", ["192.168.10.31", "192.168.10.32", "192.168.10.33"]);
+    expectValid(document);
+  });
+
+  it("requires one static address per etcd member, and says why", () => {
+    expectProblem(setPath(maasDocument(), "spec.etcd.0.machine", { maas: { tags: ["etcd"] } }), "spec.etcd[0].machine.maas.addresses", /is required on MAAS: list 3 static IPv4 address\(es\).*certified at these addresses/, "maas-network");
+    expectProblem(addresses(0, ["192.168.10.11", "192.168.10.12"])(maasDocument()), "spec.etcd[0].machine.maas.addresses", /exactly one address per member \(members is 3\), got 2/, "maas-network");
+  });
+
+  it("refuses addresses outside the subnet, the network and broadcast addresses, and an address used twice", () => {
+    expectProblem(addresses(0, ["192.168.10.11", "192.168.10.12", "10.0.0.13"])(maasDocument()), "spec.etcd[0].machine.maas.addresses[2]", /inside provider\.maas\.network\.subnetCidr \(192\.168\.10\.0\/24\), got "10\.0\.0\.13"/, "maas-network");
+    expectProblem(addresses(0, ["192.168.10.0", "192.168.10.12", "192.168.10.13"])(maasDocument()), "spec.etcd[0].machine.maas.addresses[0]", /network address of 192\.168\.10\.0\/24/, "maas-network");
+    expectProblem(addresses(0, ["192.168.10.5", "192.168.10.12", "192.168.10.13"])(maasDocument()), "spec.etcd[0].machine.maas.addresses[0]", /"192\.168\.10\.5" is already the control-plane VIP/, "maas-network");
+    const twoClusters = setPath(maasDocument(), "spec.etcd", [
+      { name: "main", members: 1, machine: { maas: { addresses: ["192.168.10.11"] } } },
+      { name: "events", members: 1, machine: { maas: { addresses: ["192.168.10.11"] } } },
+    ]);
+    expectProblem(twoClusters, "spec.etcd[1].machine.maas.addresses[0]", /already etcd cluster main's member 0's address/, "maas-network");
+  });
+
+  it("refuses a VIP outside the subnet, and a control plane with the wrong number of addresses", () => {
+    expectProblem(setPath(maasDocument(), "spec.provider.maas.controlPlaneEndpoint", { vip: "10.1.1.1" }), "spec.provider.maas.controlPlaneEndpoint.vip", /inside provider\.maas\.network\.subnetCidr/, "maas-network");
+    expectProblem(setPath(maasDocument(), "spec.controlPlane.machine.maas.addresses", ["192.168.10.31"]), "spec.controlPlane.machine.maas.addresses", /exactly one address per node \(replicas is 3\), got 1/, "maas-network");
+  });
+
+  it("refuses a subnet with host bits, and a replaced member that would keep its data", () => {
+    expectProblem(setPath(maasDocument(), "spec.provider.maas.network.subnetCidr", "192.168.10.1/24"), "spec.provider.maas.network.subnetCidr", /host bits set/, "maas-network");
+    expectProblem(setPath(maasDocument(), "spec.etcd.0.replaceMember", { member: 0, id: "x1", dataVolume: "keep" }), "spec.etcd[0].replaceMember.dataVolume", /must be "replace" on MAAS/, "maas-network");
   });
 });

@@ -3,6 +3,7 @@ import { apiAccessRule } from "./access";
 import { availabilityZonesRule, awsTagsRule, ebsVolumesRule, etcdAddressesRule, existingVpcRule, instanceArchitectureRule } from "./aws";
 import { etcdTopologyRule } from "./etcd";
 import { clusterDomainRule, kubernetesVersionRule } from "./kubernetes";
+import { maasNetworkRule } from "./maas";
 import { maasMachinesRule, machineProviderRule } from "./machines";
 import { cidrOverlapRule, cidrSizeRule, cidrSyntaxRule } from "./networks";
 import { labelsRule, nodePoolSizesRule, taintsRule } from "./node-pools";
@@ -30,6 +31,7 @@ export const SPEC_RULES: readonly SpecRule[] = [
   taintsRule,
   machineProviderRule,
   maasMachinesRule,
+  maasNetworkRule,
   instanceArchitectureRule,
   ebsVolumesRule,
   apiAccessRule,
