@@ -3,6 +3,6 @@ export { renderCloudConfig, renderEnvironmentFile, type CloudConfig, type CloudC
 export { etcdMemberEnvironment, renderEtcdMemberConfig, etcdClientUrls, ETCD_CLIENT_PORT, ETCD_PEER_PORT, type EtcdMemberConfigInput, type EtcdMemberIdentity, type EtcdTlsFiles } from "./etcd-member";
 export * from "./kubeadm";
 export * from "./paths";
-export { awsProviderShell, type ProviderShell } from "./provider-shell";
+export { awsProviderShell, vaultProviderShell, type ProviderShell } from "./provider-shell";
 export { etcdTopology, etcdMemberName, primaryEtcd, clusterConfigurationInput, type EtcdClusterTopology } from "./topology";
 export { renderEtcdMemberUserData, renderControlPlaneUserData, renderWorkerUserData, NODE_LABELS, type BootstrapContext, type KubernetesNodeContext } from "./user-data";

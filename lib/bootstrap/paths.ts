@@ -33,3 +33,11 @@ export const ETCD_PKI_FILES = {
 export const ETCD_DATA_DIR = "/var/lib/etcd/data";
 export const ETCD_DATA_MOUNT = "/var/lib/etcd";
 export const ETCD_ENV = "/etc/etcd/etcd.env";
+
+/**
+ * MAAS: the machine's response-wrapped, single-use AppRole secret ID, as Terraform put it in user
+ * data (0600). fetch_secret deletes it once read; docs/vault.md.
+ */
+export const VAULT_WRAPPED_SECRET_ID_FILE = `${KRAKEN_DIR}/vault-secret-id.wrapped`;
+/** MAAS: the CA certificate that signs Vault's TLS certificate (provider.maas.vault.caCertPath), when set. */
+export const VAULT_CA_FILE = `${KRAKEN_DIR}/vault-ca.pem`;

@@ -151,6 +151,11 @@ mount_data_volume() {
   log "waiting for the data volume"
   retry 90 10 data_device > /dev/null || fail "the data volume did not appear"
   device=$(data_device)
+  if [ -z "$device" ]; then
+    log "this member has no data volume of its own: etcd's data stays on the root disk, in /var/lib/etcd"
+    install -d -m 0700 /var/lib/etcd
+    return 0
+  fi
   if ! blkid "$device" > /dev/null 2>&1; then
     log "formatting new data volume $device"
     mkfs.ext4 -q -L etcd-data "$device"
@@ -198,14 +203,23 @@ retry 120 10 healthy || fail "etcd did not become healthy; check journalctl -u e
 log "etcd member $ETCD_MEMBER is healthy"
 if [ -f /etc/systemd/system/etcd-snapshot.timer ]; then
   systemctl enable --now etcd-snapshot.timer
-  log "snapshots go to s3://$BACKUP_BUCKET/$ETCD_CLUSTER/ (the leader takes them)"
+  if [ -n "\${BACKUP_BUCKET:-}" ]; then
+    log "snapshots go to s3://$BACKUP_BUCKET/$ETCD_CLUSTER/ (the leader takes them)"
+  else
+    log "snapshots stay on the leader, in /var/lib/etcd/snapshots, for \${BACKUP_RETENTION_DAYS:-?} days: copy them off the machines"
+  fi
 fi
 `;
 
-/** etcd snapshot: the leader saves, checks and uploads a snapshot (run by a systemd timer). */
+/**
+ * etcd snapshot: the leader saves, checks and uploads a snapshot (run by a systemd timer). Without
+ * a bucket (MAAS), it keeps the snapshot on its own disk for BACKUP_RETENTION_DAYS days.
+ */
 export const ETCD_SNAPSHOT_SH = `#!/usr/bin/env bash
 # etcd snapshot: run by etcd-snapshot.timer on every member; only the leader takes a snapshot,
 # checks it and uploads it to the cluster's backup bucket, so that one is taken per interval.
+# Without a bucket (BACKUP_BUCKET empty), the leader keeps it in its snapshot folder, and every
+# member deletes its own snapshots older than BACKUP_RETENTION_DAYS days.
 set -Eeuo pipefail
 export PATH="$PATH:/snap/bin:/usr/local/bin"
 umask 077
@@ -228,20 +242,42 @@ sys.exit(0 if status["header"]["member_id"] == status["leader"] else 1)
 '
 }
 
+directory=/var/lib/etcd/snapshots
+bucket=\${BACKUP_BUCKET:-}
+retention_days=\${BACKUP_RETENTION_DAYS:-}
+if [ -z "$bucket" ] && ! [[ "$retention_days" =~ ^[1-9][0-9]*$ ]]; then
+  log "FAILED: cluster.env sets neither BACKUP_BUCKET nor BACKUP_RETENTION_DAYS (days, got '$retention_days'): nowhere to keep snapshots"
+  exit 1
+fi
+
+# Local snapshots (no bucket): each member removes its own old ones, leader or not, since the
+# leader changes over time.
+remove_old_snapshots() {
+  if [ -n "$bucket" ] || [ ! -d "$directory" ]; then return 0; fi
+  find "$directory" -maxdepth 1 -type f -name "$ETCD_CLUSTER-*.db" -mmin +$((retention_days * 1440)) -print -delete |
+    while read -r old; do log "removed $old, older than $retention_days days"; done
+}
+
 if ! is_leader; then
   log "not the leader of $ETCD_CLUSTER: no snapshot from this member"
+  remove_old_snapshots
   exit 0
 fi
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-directory=/var/lib/etcd/snapshots
 install -d -m 0700 "$directory"
 file="$directory/$ETCD_CLUSTER-$stamp.db"
 trap 'rm -f "$file"' EXIT
 member_etcdctl snapshot save "$file" > /dev/null
 # A snapshot that etcdutl cannot read is not worth keeping.
 if command -v etcdutl > /dev/null; then etcdutl snapshot status "$file" > /dev/null; else member_etcdctl snapshot status "$file" > /dev/null; fi
-aws s3 cp --region "$AWS_REGION" --only-show-errors "$file" "s3://$BACKUP_BUCKET/$ETCD_CLUSTER/$stamp.db"
-log "snapshot of $ETCD_CLUSTER uploaded to s3://$BACKUP_BUCKET/$ETCD_CLUSTER/$stamp.db"
+if [ -n "$bucket" ]; then
+  aws s3 cp --region "$AWS_REGION" --only-show-errors "$file" "s3://$BACKUP_BUCKET/$ETCD_CLUSTER/$stamp.db"
+  log "snapshot of $ETCD_CLUSTER uploaded to s3://$BACKUP_BUCKET/$ETCD_CLUSTER/$stamp.db"
+else
+  trap - EXIT
+  log "snapshot of $ETCD_CLUSTER kept on this member at $file for $retention_days days (no backup bucket): copy it off the machine to survive its loss"
+  remove_old_snapshots
+fi
 `;
 
 /** Writes the files of a secret document fetched from the secret store. */

@@ -112,14 +112,14 @@ Examples:
     .command("init")
     .summary("create a cluster's CAs, certificates and bootstrap token")
     .description(
-      "Create each cluster's secrets in its secret store (AWS Secrets Manager, with your AWS credentials): certificate authorities, etcd member and API server client certificates, service-account keys and the bootstrap token, one secret per machine role. Run it once per cluster, before its machines boot. It never replaces a secret that exists.",
+      "Create each cluster's secrets in its secret store (AWS Secrets Manager with your AWS credentials; on MAAS, Vault with the token in provider.maas.vault.tokenEnv, plus a read-only policy and an AppRole role per machine role and the policy for CI's Terraform): certificate authorities, etcd member and API server client certificates, service-account keys and the bootstrap token, one secret per machine role. Run it once per cluster, before its machines boot. It never replaces a secret that exists.",
     )
     .argument("<files...>", "spec files")
-    .option("--dry-run", "list the secrets that would be created, without calling AWS", false)
+    .option("--dry-run", "list what would be created, without calling AWS or Vault", false)
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .addHelpText(
       "after",
-      "\nExit codes:\n  0  created (or listed, with --dry-run)\n  1  a spec is invalid, a secret already exists, or the store refused\n  2  usage error\n  70 internal error\n\nAWS_ENDPOINT_URL_SECRETS_MANAGER sends the calls to another endpoint (LocalStack, a test double).\nSee docs/aws.md for the secrets flow.",
+      "\nExit codes:\n  0  created (or listed, with --dry-run)\n  1  a spec is invalid, a secret already exists, or the store refused\n  2  usage error\n  70 internal error\n\nAWS_ENDPOINT_URL_SECRETS_MANAGER sends the calls to another endpoint (LocalStack, a test double).\nSee docs/aws.md (AWS) and docs/vault.md (MAAS) for the secrets flow.",
     )
     .action(async (files: string[], options: { dryRun: boolean; format: "text" | "json" }) => {
       const { secretsInitCommand } = await import("./secrets.js");

@@ -1,21 +1,49 @@
 /**
  * `k2 secrets init FILE...`: creates each cluster's secrets (certificate authorities, etcd and
  * API server certificates, service-account keys, bootstrap token) in the provider's secret
- * store, where machines read them at boot through their role. It only ever creates: secrets
- * that exist are in use by a running cluster, and replacing them would break it.
+ * store, where machines read them at boot: AWS Secrets Manager through their instance role, or
+ * Vault (MAAS) through one AppRole login each, for which it also writes the policies and roles.
+ * It only ever creates secrets: secrets that exist are in use by a running cluster, and
+ * replacing them would break it.
  */
-import { awsEtcdTopology } from "../aws/etcd-topology";
 import { CLUSTER_TAG } from "../aws/tags";
-import { AwsSecretsManagerStore, generateClusterSecrets, serializeSecretDocument, type SecretStore } from "../secrets";
+import { clusterEtcdTopology } from "../etcd/cluster-topology";
+import {
+  AwsSecretsManagerStore,
+  generateClusterSecrets,
+  prepareVaultAccess,
+  serializeSecretDocument,
+  vaultAccessPlan,
+  VaultError,
+  VaultStore,
+  type SecretStore,
+  type VaultAccessPlan,
+  type VaultAppRoleSettings,
+} from "../secrets";
 import { clusterSecretNames } from "../secrets/names";
 import type { Cluster } from "../spec";
 import { EXIT, UserError } from "./errors";
 import { loadClustersForCommand, type CommandIo } from "./spec-input";
-import { styleFor } from "./style";
+import { styleFor, type Style } from "./style";
 
 export interface SecretsInitOptions {
   readonly dryRun: boolean;
   readonly format: "text" | "json";
+}
+
+/** What was (or would be) written to Vault besides the secrets: MAAS clusters only. */
+interface VaultAccessReport {
+  readonly policies: readonly { readonly name: string; readonly allows: string; readonly document: string; readonly written: boolean }[];
+  readonly roles: readonly {
+    readonly roleName: string;
+    readonly roleId: string;
+    readonly policy: string;
+    readonly secret: string;
+    readonly settings: VaultAppRoleSettings;
+    readonly written: boolean;
+  }[];
+  /** The policy to give CI's Terraform token. */
+  readonly terraformPolicy: string;
 }
 
 interface ClusterReport {
@@ -23,37 +51,61 @@ interface ClusterReport {
   readonly store: string;
   readonly secrets: readonly { readonly name: string; readonly readers: string; readonly files: readonly string[]; readonly created: boolean }[];
   readonly refused?: string;
+  readonly vault?: VaultAccessReport;
 }
 
 export type StoreFactory = (cluster: Cluster) => SecretStore;
 
-const awsStore: StoreFactory = (cluster) => {
+/** AWS Secrets Manager in the cluster's region, or the cluster's Vault with the token from provider.maas.vault.tokenEnv. */
+const providerStore: StoreFactory = (cluster) => {
   const aws = cluster.spec.provider.aws;
-  if (!aws) throw new UserError(`cluster ${cluster.metadata.name}: only AWS clusters keep their secrets in a store k2 can write to yet (spec.provider.maas is not supported)`, EXIT.problems);
-  return new AwsSecretsManagerStore(aws.region);
+  if (aws) return new AwsSecretsManagerStore(aws.region);
+  if (cluster.spec.provider.maas) return VaultStore.forCluster(cluster);
+  throw new UserError(`cluster ${cluster.metadata.name}: spec.provider names no provider k2 knows`, EXIT.problems);
 };
+
+function accessReport(plan: VaultAccessPlan, written: boolean): VaultAccessReport {
+  return {
+    policies: plan.policies.map((policy) => ({ name: policy.name, allows: policy.allows, document: policy.document, written })),
+    roles: plan.roles.map((role) => ({ roleName: role.roleName, roleId: role.roleId, policy: role.policyName, secret: role.secretName, settings: role.settings, written })),
+    terraformPolicy: plan.terraformPolicyName,
+  };
+}
+
+/** A failed store call as one line: Vault's errors say what and why already; the AWS SDK's need context. */
+function storeProblem(error: unknown, context: string): UserError {
+  if (error instanceof VaultError) return new UserError(error.message, EXIT.problems);
+  return new UserError(`${context}: ${(error as Error).message}`, EXIT.problems);
+}
 
 async function initCluster(cluster: Cluster, store: SecretStore, dryRun: boolean): Promise<ClusterReport> {
   const name = cluster.metadata.name;
-  const topology = awsEtcdTopology(cluster);
+  const topology = clusterEtcdTopology(cluster);
+  const access = cluster.spec.provider.maas ? vaultAccessPlan(cluster) : undefined;
+  const base = { cluster: name, store: store.description };
   if (dryRun) {
     const names = clusterSecretNames(name, topology.map((etcd) => etcd.name));
     const all = [names.authority, names.controlPlane, names.workers, ...Object.values(names.etcd)];
-    return { cluster: name, store: store.description, secrets: all.map((secret) => ({ name: secret, readers: "", files: [], created: false })) };
+    return { ...base, secrets: all.map((secret) => ({ name: secret, readers: "", files: [], created: false })), ...(access ? { vault: accessReport(access, false) } : {}) };
+  }
+  if (store instanceof VaultStore && !store.hasToken) {
+    throw new UserError(
+      `cluster ${name}: the environment variable ${store.settings.tokenEnv} holds no Vault token; k2 secrets init needs one to write the cluster's secrets, policies and AppRole roles to Vault at ${store.client.address} (provider.maas.vault.tokenEnv names the variable; docs/vault.md has the policy it needs)`,
+      EXIT.problems,
+    );
   }
   const secrets = await generateClusterSecrets(cluster, topology);
   let existing: string[];
   try {
     existing = (await Promise.all(secrets.map(async (secret) => ((await store.exists(secret.name)) ? secret.name : undefined)))).filter((n): n is string => n !== undefined);
   } catch (error) {
-    throw new UserError(`cannot reach ${store.description}: ${(error as Error).message}`, EXIT.problems);
+    throw storeProblem(error, `cannot reach ${store.description}`);
   }
   const report = (created: boolean) =>
     secrets.map((secret) => ({ name: secret.name, readers: secret.readers, files: secret.document.files.map((file) => file.path), created }));
   if (existing.length > 0) {
     return {
-      cluster: name,
-      store: store.description,
+      ...base,
       secrets: report(false),
       refused: `secrets already exist (${existing.join(", ")}); k2 secrets init only creates secrets and never replaces them, since a running cluster depends on them`,
     };
@@ -62,13 +114,34 @@ async function initCluster(cluster: Cluster, store: SecretStore, dryRun: boolean
     try {
       await store.create(secret.name, serializeSecretDocument(secret.document), secret.description, { [CLUSTER_TAG]: name, "kraken.dev/readers": secret.readers });
     } catch (error) {
-      throw new UserError(`cannot create ${secret.name} in ${store.description}: ${(error as Error).message}`, EXIT.problems);
+      throw storeProblem(error, `cannot create ${secret.name} in ${store.description}`);
     }
   }
-  return { cluster: name, store: store.description, secrets: report(true) };
+  if (!access) return { ...base, secrets: report(true) };
+  if (!(store instanceof VaultStore)) throw new Error(`cluster ${name} is a MAAS cluster, but its secret store is not Vault`);
+  try {
+    await prepareVaultAccess(store, cluster);
+  } catch (error) {
+    throw new UserError(
+      `cluster ${name}: the secrets are in Vault, but its policies and AppRole roles could not be written: ${(error as Error).message}. Write them as 'k2 secrets init --dry-run --format json' lists them (docs/vault.md), or delete the secrets and run k2 secrets init again`,
+      EXIT.problems,
+    );
+  }
+  return { ...base, secrets: report(true), vault: accessReport(access, true) };
 }
 
-export async function secretsInitCommand(files: readonly string[], options: SecretsInitOptions, io: CommandIo = process, storeFor: StoreFactory = awsStore): Promise<number> {
+function renderVaultAccess(vault: VaultAccessReport, dryRun: boolean, style: Style): string {
+  const mark = dryRun ? "-" : style.green("✔");
+  const verb = dryRun ? "would write" : "wrote";
+  const lines = [
+    ...vault.policies.map((policy) => `  ${mark} ${verb} policy ${policy.name}${style.dim(`  ${policy.allows}`)}`),
+    ...vault.roles.map((role) => `  ${mark} ${verb} AppRole role ${role.roleName}${style.dim(`  role_id ${role.roleId}, reads ${role.secret}`)}`),
+    `  CI's Terraform needs a Vault token with policy ${style.bold(vault.terraformPolicy)} (vault token create -policy=${vault.terraformPolicy}): it mints the machines' secret IDs and reads no secret.`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+export async function secretsInitCommand(files: readonly string[], options: SecretsInitOptions, io: CommandIo = process, storeFor: StoreFactory = providerStore): Promise<number> {
   // The AWS SDK warns on every run that its 2027 releases need Node 22; k2 pins a release that
   // runs on Node 20, so the warning would only be noise in k2's output (see the README's versions).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -91,6 +164,7 @@ export async function secretsInitCommand(files: readonly string[], options: Secr
         const verb = options.dryRun ? "would create" : "created";
         io.stdout.write(`  ${options.dryRun ? "-" : style.green("✔")} ${verb} ${secret.name}${secret.readers ? style.dim(`  read by ${secret.readers}`) : ""}\n`);
       }
+      if (report.vault) io.stdout.write(renderVaultAccess(report.vault, options.dryRun, style));
     }
   }
   return reports.some((report) => report.refused) ? EXIT.problems : EXIT.ok;

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ETCD_SNAPSHOT_SH } from "../../lib/bootstrap/scripts";
 import { runTool, runToolOk, TempDir } from "../bootstrap/fixtures";
 import { awsDocument, awsWith } from "../util";
+import { FAKE_ETCDCTL } from "../support/fake-etcd-tools";
 import {
   allUserData,
   cloudConfigFiles,
@@ -233,17 +234,6 @@ describe("the snapshot script", () => {
     readonly uploaded: () => string;
   }
 
-  const FAKE_ETCDCTL = `#!/usr/bin/env bash
-printf '%s\\n' "$*" >> "$FAKE_LOG/etcdctl.log"
-case " $* " in
-  *" endpoint status "*)
-    leader=43
-    if [ "$FAKE_LEADER" = yes ]; then leader=42; fi
-    printf '[{"Endpoint":"https://127.0.0.1:2379","Status":{"header":{"cluster_id":7,"member_id":42,"revision":9,"raft_term":3},"leader":%s}}]\\n' "$leader" ;;
-  *" snapshot save "*)
-    printf 'snapshot-bytes' > "\${*: -1}" ;;
-esac
-`;
   const FAKE_ETCDUTL = `#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$FAKE_LOG/etcdutl.log"
 if [ "$FAKE_CORRUPT" = yes ] || [ "$(cat "\${*: -1}")" != snapshot-bytes ]; then echo "corrupt snapshot" >&2; exit 1; fi
