@@ -1,15 +1,17 @@
 /**
- * Which cluster component owns each Terraform resource of a KrakenCluster: the bridge between
+ * Which cluster component owns each Terraform resource of a KrakenCluster or MaasCluster: the bridge between
  * `terraform plan` (resource addresses) and the cluster modification plan (components).
  */
 import { TerraformResource, TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
 import { NodePool } from "./aws/node-pool";
 import type { KrakenCluster } from "./kraken-cluster";
+import type { MaasCluster } from "./maas/maas-cluster";
+import { MaasNodePool } from "./maas/node-pool";
 
-/** The component of a direct child of the cluster, by the id KrakenCluster gives it. */
-function componentOfChild(cluster: KrakenCluster, child: IConstruct): string {
-  if (child instanceof NodePool) return `nodePool/${child.pool.name}`;
+/** The component of a direct child of the cluster, by the id the cluster construct gives it. */
+function componentOfChild(cluster: KrakenCluster | MaasCluster, child: IConstruct): string {
+  if (child instanceof NodePool || child instanceof MaasNodePool) return `nodePool/${child.pool.name}`;
   const id = child.node.id;
   for (const etcd of cluster.spec.spec.etcd) {
     if (id === `etcd-${etcd.name}` || id === `etcd-${etcd.name}-role`) return `etcd/${etcd.name}`;
@@ -31,7 +33,7 @@ function componentOfChild(cluster: KrakenCluster, child: IConstruct): string {
 }
 
 /** Terraform address (type.logical_id) of every resource of the cluster, to its component. */
-export function resourceComponents(cluster: KrakenCluster): Map<string, string> {
+export function resourceComponents(cluster: KrakenCluster | MaasCluster): Map<string, string> {
   const stack = TerraformStack.of(cluster);
   const components = new Map<string, string>();
   for (const construct of cluster.node.findAll()) {

@@ -4,6 +4,7 @@ import { stateBackendConfig, type StateBackendConfig } from "../lib/state/backen
 import type { Cluster } from "../lib/spec";
 import { KrakenCluster, type KrakenClusterProps } from "./kraken-cluster";
 import { KubernetesBackend } from "./kubernetes-backend";
+import { MaasCluster } from "./maas/maas-cluster";
 
 export interface ClusterStackOptions {
   /** The spec the running cluster was applied with: unsafe etcd changes are refused (KrakenClusterProps.appliedSpec). */
@@ -52,17 +53,19 @@ export function addStateBackend(stack: TerraformStack, backend: StateBackendConf
 }
 
 /**
- * One cluster's stack: its state backend from spec.state, and the cluster. `k2 synth` and the
- * example app build exactly this; the stack is named after the cluster.
+ * One cluster's stack: its state backend from spec.state, and the cluster: KrakenCluster on AWS,
+ * MaasCluster on MAAS. `k2 synth` and the example app build exactly this; the stack is named
+ * after the cluster.
  */
 export class ClusterStack extends TerraformStack {
-  readonly cluster: KrakenCluster;
+  readonly cluster: KrakenCluster | MaasCluster;
   readonly stateBackend: StateBackendConfig;
 
   constructor(scope: Construct, spec: Cluster, options: ClusterStackOptions = {}) {
     super(scope, spec.metadata.name);
     this.stateBackend = stateBackendConfig(spec, options.baseDir);
     addStateBackend(this, this.stateBackend);
-    this.cluster = new KrakenCluster(this, "cluster", { spec, ...(options.appliedSpec === undefined ? {} : { appliedSpec: options.appliedSpec }) });
+    const props = { spec, ...(options.appliedSpec === undefined ? {} : { appliedSpec: options.appliedSpec }) };
+    this.cluster = spec.spec.provider.maas ? new MaasCluster(this, "cluster", props) : new KrakenCluster(this, "cluster", props);
   }
 }

@@ -14,3 +14,11 @@ export { AddonsStack, APPLIED_SPEC_CONFIG_MAP, type AddonsStackOptions } from ".
 export { KubernetesBackend, DataTerraformRemoteStateKubernetes, type KubernetesBackendConfig } from "./kubernetes-backend";
 export { StateStore, StateStoreStack, type StateStoreProps } from "./aws/state-store";
 export { addStateBackend } from "./cluster-stack";
+export { MaasCluster, type MaasClusterProps, type MaasNodePoolOptions } from "./maas/maas-cluster";
+export { MaasEtcdCluster, type MaasEtcdClusterProps, type MaasEtcdMember } from "./maas/etcd-cluster";
+export { MaasControlPlane, type MaasControlPlaneProps } from "./maas/control-plane";
+export { MaasNodePool, type MaasNodePoolProps } from "./maas/node-pool";
+export { MaasNode, MAAS_PET_IGNORED_CHANGES, type MaasNodeProps, type MaasSelection } from "./maas/maas-node";
+export * from "./maas/provider";
+export * from "./vault";
+export { ClusterOutputs, checkClusterConstruct, type ClusterOutputsProps } from "./cluster-outputs";

@@ -1,15 +1,15 @@
-import { createHash } from "node:crypto";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Aspects, Lazy, TerraformDataSource, TerraformOutput, TerraformResource, TerraformStack, Token } from "cdktf";
+import { Aspects, TerraformDataSource, TerraformOutput, TerraformResource, Token } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { awsEtcdTopology } from "../lib/aws/etcd-topology";
 import { writeSnapshotsPolicy } from "../lib/aws/iam-policies";
-import { assertEtcdChangesAllowed, type EtcdChange } from "../lib/etcd/protection";
-import { STATE_OUTPUTS } from "../lib/state/terraform-state";
+import type { EtcdChange } from "../lib/etcd/protection";
+import { specHash } from "../lib/spec/spec-hash";
 import type { EtcdClusterTopology } from "../lib/bootstrap";
 import { clusterSecretNames, type ClusterSecretNames } from "../lib/secrets/names";
 import { defineCluster, type Cluster, type ClusterDocumentInput } from "../lib/spec";
 import { ClusterNetwork } from "./aws/cluster-network";
+import { checkClusterConstruct, ClusterOutputs } from "./cluster-outputs";
 import { ClusterSecurityGroups } from "./aws/cluster-security-groups";
 import { ControlPlane } from "./aws/control-plane";
 import { EtcdBackupBucket } from "./aws/etcd-backup-bucket";
@@ -18,17 +18,8 @@ import { MachineImages } from "./aws/machine-images";
 import { NodePool, type NodePoolOptions } from "./aws/node-pool";
 import { NodeRole } from "./aws/node-role";
 
-/** Terraform output holding the normalized spec as JSON (k2 reads it back from the state). */
-export const SPEC_OUTPUT = STATE_OUTPUTS.spec;
-/** Terraform output holding the SHA-256 of the normalized spec. */
-export const SPEC_HASH_OUTPUT = STATE_OUTPUTS.specHash;
-/** Terraform output holding the API endpoint (host:port). */
-export const API_ENDPOINT_OUTPUT = "kraken_api_endpoint";
 /** Terraform output holding the name of the etcd backup bucket. */
 export const ETCD_BACKUP_BUCKET_OUTPUT = "kraken_etcd_backup_bucket";
-/** Terraform output holding the names of the cluster's secrets (JSON). */
-export const SECRET_NAMES_OUTPUT = "kraken_secret_names";
-
 export interface KrakenClusterProps {
   /**
    * The cluster spec: a document as written in a spec file, or one already normalized by
@@ -90,22 +81,9 @@ export class KrakenCluster extends Construct {
     const cluster = this.currentSpec;
     const aws = cluster.spec.provider.aws;
     if (!aws) {
-      throw new Error(`cluster ${cluster.metadata.name}: spec.provider.maas is not synthesized by this version of kraken-lib; only spec.provider.aws is`);
+      throw new Error(`cluster ${cluster.metadata.name}: spec.provider.maas is built by MaasCluster (or ClusterStack, which picks the construct by provider), not KrakenCluster`);
     }
-    if (props.appliedSpec !== undefined) {
-      const applied = defineCluster(props.appliedSpec as ClusterDocumentInput);
-      if (applied.metadata.name !== cluster.metadata.name) {
-        throw new Error(`the applied spec is of cluster ${applied.metadata.name}, not ${cluster.metadata.name}: a cluster's name never changes`);
-      }
-      this.etcdChanges = assertEtcdChangesAllowed(applied, cluster, awsEtcdTopology);
-    } else {
-      this.etcdChanges = [];
-    }
-    const stack = TerraformStack.of(this);
-    const other = stack.node.findAll().find((node) => node !== this && node instanceof KrakenCluster);
-    if (other) {
-      throw new Error(`stack ${stack.node.id} already holds cluster ${other.node.path}: a stack holds one cluster, since state and outputs are per cluster`);
-    }
+    this.etcdChanges = checkClusterConstruct(this, cluster, props.appliedSpec, awsEtcdTopology, (node) => node instanceof KrakenCluster);
 
     this.provider = props.awsProvider ?? new AwsProvider(this, "aws", { region: aws.region });
     const providerRegion = this.provider.region;
@@ -176,30 +154,18 @@ export class KrakenCluster extends Construct {
 
     for (const pool of cluster.spec.nodePools) this.pools.push(this.nodePool(`pool-${pool.name}`, pool.name));
 
-    // Fixed output names, so that `terraform output kraken_spec` and k2 find them in any state.
-    // Lazy: pools added in code after construction are part of the applied spec too.
-    new TerraformOutput(this, "spec", {
-      value: Lazy.stringValue({ produce: () => canonicalJson(this.spec) }),
-      description: `Normalized kraken-lib spec of cluster ${cluster.metadata.name}, as applied.`,
-    }).overrideLogicalId(SPEC_OUTPUT);
-    new TerraformOutput(this, "spec_hash", {
-      value: Lazy.stringValue({ produce: () => this.specHash }),
-      description: "SHA-256 of the normalized spec.",
-    }).overrideLogicalId(SPEC_HASH_OUTPUT);
-    new TerraformOutput(this, "api_endpoint", {
-      value: `${this.controlPlane.endpoint}:6443`,
-      description: "Kubernetes API endpoint (host:port).",
-    }).overrideLogicalId(API_ENDPOINT_OUTPUT);
+    new ClusterOutputs(this, "outputs", {
+      spec: () => this.spec,
+      apiHost: this.controlPlane.endpoint,
+      secretNames: this.secretNames,
+      secretStore: `AWS Secrets Manager (${aws.region})`,
+    });
     if (backups) {
       new TerraformOutput(this, "etcd_backup_bucket", {
         value: backups.bucket.bucket,
         description: "S3 bucket of the etcd snapshots: s3://<bucket>/<etcd cluster>/<timestamp>.db",
       }).overrideLogicalId(ETCD_BACKUP_BUCKET_OUTPUT);
     }
-    new TerraformOutput(this, "secret_names", {
-      value: JSON.stringify(this.secretNames),
-      description: "Secrets Manager names of the cluster's secrets: create them with `k2 secrets init` before the machines boot.",
-    }).overrideLogicalId(SECRET_NAMES_OUTPUT);
   }
 
   /** The validated spec with every default filled in, including pools added with addNodePool. */
@@ -245,16 +211,5 @@ export class KrakenCluster extends Construct {
   }
 }
 
-/** SHA-256 of a normalized spec's canonical JSON: the kraken_spec_hash output. */
-export function specHash(spec: Cluster): string {
-  return createHash("sha256").update(canonicalJson(spec)).digest("hex");
-}
-
-/** JSON with object keys sorted, so the same spec always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item !== null && typeof item === "object" && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : item,
-  );
-}
+export { canonicalJson, specHash } from "../lib/spec/spec-hash";
+export { API_ENDPOINT_OUTPUT, SECRET_NAMES_OUTPUT, SPEC_HASH_OUTPUT, SPEC_OUTPUT } from "./cluster-outputs";

@@ -12,8 +12,7 @@
 
 /** Control-plane node: initialize (node 0 of a new cluster) or join, one node at a time. */
 export const CONTROL_PLANE_SH = `#!/usr/bin/env bash
-# Control-plane node: node 0 initializes the cluster when no API answers yet; other nodes and every
-# replacement join one at a time, holding the join lock (docs/aws.md).
+# Control-plane node: node 0 initializes the cluster; the others join one at a time (docs/aws.md).
 . /usr/local/lib/kraken/common.sh
 . /usr/local/lib/kraken/control-plane-lib.sh
 
@@ -31,7 +30,9 @@ if api_ready; then
 elif [ "$NODE_INDEX" = "0" ]; then
   log "no API answers at $API_ENDPOINT: initializing the cluster"
   use_local_api
+  start_kube_vip init
   kubeadm init --config "$KRAKEN_RUN/kubeadm-init.yaml"
+  start_kube_vip initialized
   install_cni
   joined=no
 else
@@ -54,7 +55,6 @@ JOIN_LOCK=kraken-control-plane-join
 JOIN_LOCK_SECONDS=900
 JOIN_LOCK_HELD=no
 
-# The Node's name (kubeadm's default).
 node_name() { hostname; }
 
 kube_facts() { python3 "$KRAKEN_LIB/kube-facts.py" "$@"; }
@@ -70,7 +70,6 @@ make_admin_kubeconfig() {
     --org system:masters --validity-period 3h > "$KRAKEN_RUN/bootstrap-admin.conf"
 }
 
-# The EXIT trap, also on failure.
 finish_control_plane_bootstrap() {
   release_join_lock
   rm -f "$KRAKEN_RUN/bootstrap-admin.conf" "$KRAKEN_RUN/cluster-configuration.yaml"
@@ -207,6 +206,7 @@ join_control_plane() {
   log "joining the control plane"
   kubeadm join --config "$KRAKEN_RUN/kubeadm-join.yaml"
   use_local_api
+  start_kube_vip joined
   release_join_lock
 }
 
@@ -225,8 +225,7 @@ kube_proxy_version() {
   [ -z "$image" ] || echo "\${image##*:}"
 }
 
-# kube-proxy must never be newer than the oldest API server: the addons follow the cluster's version
-# once every control-plane node runs its minor (the last old node goes once the last new one serves).
+# kube-proxy is never newer than the oldest API server: addons follow once every node runs the minor.
 update_addons_when_last() {
   local version current
   make_admin_kubeconfig
@@ -250,6 +249,11 @@ update_addons_when_last() {
   fi
   release_join_lock
 }
+
+# kube-vip.sh (bare metal) has the real one.
+start_kube_vip() { :; }
+# shellcheck source=/dev/null
+[ ! -f "$KRAKEN_LIB/kube-vip.sh" ] || . "$KRAKEN_LIB/kube-vip.sh"
 
 install_cni() {
   if [ "$CNI" != "calico" ]; then

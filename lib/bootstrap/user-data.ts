@@ -7,6 +7,7 @@ import type { Cluster, EtcdClusterSpec, NodePoolSpec } from "../spec";
 import { CALICO_VERSION, minorOf, parseVersion } from "../spec";
 import { renderCloudConfig, renderEnvironmentFile, type CloudConfigFile } from "./cloud-config";
 import { renderEtcdMemberConfig } from "./etcd-member";
+import { KUBE_VIP_MANIFEST, KUBE_VIP_SCRIPT, KUBE_VIP_SH, renderKubeVipManifest, type KubeVipInput } from "./kube-vip";
 import {
   renderKubeadmClusterConfig,
   renderKubeadmControlPlaneJoinConfig,
@@ -34,6 +35,8 @@ export interface BootstrapContext {
   readonly providerEnvironment: Readonly<Record<string, string>>;
   /** The secret this machine reads at boot. */
   readonly secretId: string;
+  /** Files the provider adds (on MAAS: Vault's CA and the machine's wrapped secret ID). */
+  readonly extraFiles?: readonly CloudConfigFile[];
 }
 
 export interface KubernetesNodeContext extends BootstrapContext {
@@ -50,6 +53,7 @@ function scriptFiles(context: BootstrapContext, roleScript: string, roleScriptNa
     { path: `${KRAKEN_LIB_DIR}/common.sh`, content: common, permissions: "0644" },
     { path: `${KRAKEN_LIB_DIR}/materialize.py`, content: MATERIALIZE_PY, permissions: "0644" },
     { path: `${KRAKEN_LIB_DIR}/${roleScriptName}`, content: roleScript, permissions: "0755" },
+    ...(context.extraFiles ?? []),
   ];
 }
 
@@ -84,18 +88,22 @@ export function renderEtcdMemberUserData(
     readonly topology: EtcdClusterTopology;
     readonly etcd: EtcdClusterSpec;
     readonly memberIndex: number;
-    /** Where snapshots go (a bucket name, possibly a Terraform token); absent when backups are off. */
+    /** Where snapshots go (a bucket name, possibly a Terraform token); absent when backups are off or local. */
     readonly backupBucket?: string;
+    /** Snapshots stay on the member's data disk, pruned after the retention (MAAS: no bucket). */
+    readonly localBackups?: boolean;
   },
 ): string {
   const config = etcdMemberConfig(context.topology, context.memberIndex, memberInitialState(context.etcd, context.memberIndex));
-  const backup = context.etcd.backup.enabled && context.backupBucket !== undefined;
+  const backup = context.etcd.backup.enabled && (context.backupBucket !== undefined || context.localBackups === true);
   const files = [
     clusterEnvironment(context, "etcd", {
       ETCD_CLUSTER: context.etcd.name,
       ETCD_MEMBER: config.member.name,
       ETCD_VERSION: context.etcd.version,
-      BACKUP_BUCKET: backup ? context.backupBucket : "",
+      BACKUP_BUCKET: backup ? (context.backupBucket ?? "") : "",
+      // Local snapshots are pruned on the member after the retention the bucket's lifecycle rule has elsewhere.
+      ...(backup && context.backupBucket === undefined ? { BACKUP_RETENTION_DAYS: context.etcd.backup.retentionDays } : {}),
     }),
     { path: ETCD_ENV, content: renderEtcdMemberConfig(config), permissions: "0644" },
     { path: "/etc/systemd/system/etcd.service", content: ETCD_UNIT, permissions: "0644" },
@@ -156,7 +164,13 @@ WantedBy=multi-user.target
 `;
 
 /** Control-plane node `index`: kubeadm init (node 0 of a new cluster) or join, one node at a time under the join lock. */
-export function renderControlPlaneUserData(context: KubernetesNodeContext & { readonly index: number }): string {
+export function renderControlPlaneUserData(
+  context: KubernetesNodeContext & {
+    readonly index: number;
+    /** On bare metal: the virtual IP every control-plane node's kube-vip announces (the API endpoint). */
+    readonly kubeVip?: KubeVipInput;
+  },
+): string {
   const { cluster } = context;
   const apiEndpoint = `${context.apiHost}:${API_PORT}`;
   const configuration = clusterConfigurationInput(cluster, context.etcd, apiEndpoint, context.apiHost);
@@ -174,6 +188,12 @@ export function renderControlPlaneUserData(context: KubernetesNodeContext & { re
     { path: `${KRAKEN_DIR}/kubeadm-cluster.yaml`, content: renderKubeadmClusterConfig(configuration), permissions: "0600" },
     { path: `${KRAKEN_LIB_DIR}/control-plane-lib.sh`, content: CONTROL_PLANE_LIB_SH, permissions: "0644" },
     { path: `${KRAKEN_LIB_DIR}/kube-facts.py`, content: KUBE_FACTS_PY, permissions: "0644" },
+    ...(context.kubeVip
+      ? [
+          { path: KUBE_VIP_MANIFEST, content: renderKubeVipManifest(context.kubeVip), permissions: "0600" },
+          { path: KUBE_VIP_SCRIPT, content: KUBE_VIP_SH, permissions: "0644" },
+        ]
+      : []),
     ...scriptFiles(context, CONTROL_PLANE_SH, "control-plane.sh"),
   ];
   return userData(files, "control-plane.sh");

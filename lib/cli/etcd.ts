@@ -2,7 +2,7 @@
  * `k2 etcd config | replace-member | restore-plan`: an etcd member's configuration and the
  * procedures to replace a member or restore from a snapshot, with the cluster's values filled in.
  */
-import { awsEtcdTopology } from "../aws/etcd-topology";
+import { clusterEtcdTopology } from "../etcd/cluster-topology";
 import { renderEtcdMemberConfig } from "../bootstrap/etcd-member";
 import { etcdMemberConfig, memberInitialState, type EtcdClusterTopology } from "../bootstrap/topology";
 import { renderProcedure, replaceMemberProcedure, restoreProcedure, type Procedure } from "../etcd/procedures";
@@ -19,8 +19,7 @@ interface Target {
 function target(files: readonly string[], command: string, io: CommandIo, clusterName?: string): Target | number {
   const cluster = loadOneClusterForCommand(command, files, io, clusterName);
   if (typeof cluster === "number") return cluster;
-  if (!cluster.spec.provider.aws) throw new UserError(`cluster ${cluster.metadata.name}: etcd addresses of MAAS clusters are not planned by this version of kraken-lib`, EXIT.problems);
-  return { cluster, topology: awsEtcdTopology(cluster) };
+  return { cluster, topology: clusterEtcdTopology(cluster) };
 }
 
 function etcdNamed(cluster: Cluster, name: string): void {
@@ -77,6 +76,12 @@ export function replaceMemberCommand(files: readonly string[], options: ReplaceM
   const index = memberIndex(options.member, found.cluster, options.cluster);
   const id = options.id ?? `${new Date().toISOString().slice(0, 10)}-${options.cluster}-${index}`;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(id)) throw new UserError(`--id must be 1 to 63 letters, digits, '.', '_' or '-', got ${JSON.stringify(id)}`);
+  if (options.keepData && found.cluster.spec.provider.maas) {
+    throw new UserError(
+      `cluster ${found.cluster.metadata.name} is on MAAS, where --keep-data cannot work: a released machine's disks are erased and MAAS may deploy the member elsewhere; replace the member with a new, empty data directory (without --keep-data)`,
+      EXIT.problems,
+    );
+  }
   try {
     return print(replaceMemberProcedure(found.cluster, found.topology, options.cluster, { memberIndex: index, keepData: options.keepData, id }), options.format, io);
   } catch (error) {

@@ -46,6 +46,11 @@ function findEtcd(cluster: Cluster, topology: readonly EtcdClusterTopology[], na
 }
 
 /** The spec snippet (YAML) that makes Terraform replace exactly one member: it goes under the etcd cluster's entry. */
+/** How an admin gets a root shell on a member. */
+function shellOn(cluster: Cluster): string {
+  return cluster.spec.provider.aws ? "aws ssm start-session, then sudo -i" : "ssh ubuntu@<its address> with a key MAAS installed, then sudo -i";
+}
+
 export function replaceMemberOverride(memberIndex: number, id: string, keepData: boolean): string {
   return stringify({ replaceMember: { member: memberIndex, id, dataVolume: keepData ? "keep" : "replace" } }, { lineWidth: 0 });
 }
@@ -92,12 +97,12 @@ export function replaceMemberProcedure(cluster: Cluster, topology: readonly Etcd
     others.length > 0
       ? {
           title: `Check that every member but ${member.name} is healthy: if another one is not, stop here (replacing a member then would lose quorum)`,
-          where: `member ${helper} (aws ssm start-session, then sudo -i)`,
+          where: `member ${helper} (${shellOn(cluster)})`,
           commands: [etcdctlEnvironment(members, member.name), "etcdctl endpoint health", "etcdctl member list -w table"],
         }
       : {
           title: `Check that ${member.name} is healthy, and take a snapshot first: it is the cluster's only member`,
-          where: `member ${member.name} (aws ssm start-session, then sudo -i)`,
+          where: `member ${member.name} (${shellOn(cluster)})`,
           commands: [etcdctlEnvironment(members), "etcdctl endpoint health", "systemctl start etcd-snapshot   # or: etcdctl snapshot save /var/lib/etcd/before-replacement.db"],
         };
   const verify: ProcedureStep = {

@@ -40,6 +40,11 @@ function machineWithoutDataVolume(etcd: EtcdClusterSpec): unknown {
     const { dataVolume: _dataVolume, ...rest } = etcd.machine.aws;
     return { aws: rest };
   }
+  if (etcd.machine.maas) {
+    // Addresses are the members' identities: the endpoints check speaks for them.
+    const { addresses: _addresses, ...rest } = etcd.machine.maas;
+    return { maas: rest };
+  }
   return etcd.machine;
 }
 
@@ -105,12 +110,19 @@ export function etcdChanges(previous: Cluster, next: Cluster, topologyOf: (clust
       changes.push({
         etcd: after.name,
         kind: "endpoints",
-        path: at("members"),
+        path: at(next.spec.provider.maas ? "machine.maas.addresses" : "members"),
         before: hostsBefore,
         after: hostsAfter,
         blocked: true,
-        reason: `the addresses or zones of etcd cluster "${after.name}"'s members would change (they follow the zones, subnets and the position of the etcd cluster in spec.etcd): members and the API server find each other by these addresses, certificates name them, and a member's data lives in its zone; this is always refused`,
-        remedy: "undo the change to provider zones, subnets, vpcCidr or the order of spec.etcd",
+        ...(next.spec.provider.maas
+          ? {
+              reason: `the addresses of etcd cluster "${after.name}"'s members would change: members and the API server find each other by these addresses and certificates name them; this is always refused`,
+              remedy: `keep spec.etcd[${index}].machine.maas.addresses as they are (a replaced member keeps its address)`,
+            }
+          : {
+              reason: `the addresses or zones of etcd cluster "${after.name}"'s members would change (they follow the zones, subnets and the position of the etcd cluster in spec.etcd): members and the API server find each other by these addresses, certificates name them, and a member's data lives in its zone; this is always refused`,
+              remedy: "undo the change to provider zones, subnets, vpcCidr or the order of spec.etcd",
+            }),
       });
     }
 
@@ -166,7 +178,8 @@ export function etcdChanges(previous: Cluster, next: Cluster, topologyOf: (clust
               after: now,
               blocked: true,
               reason: `changing the ${what} of running etcd cluster "${after.name}" would restart or rebuild all its members at once and lose quorum`,
-              remedy: REPLACE_HOW(after.name, index, kind === "data-volume" ? "replace" : "keep"),
+              // On MAAS a redeployed member always starts empty (its disks are erased on release).
+              remedy: REPLACE_HOW(after.name, index, kind === "data-volume" || next.spec.provider.maas ? "replace" : "keep"),
             },
       );
     };
@@ -201,7 +214,9 @@ export function etcdChanges(previous: Cluster, next: Cluster, topologyOf: (clust
           ? `etcd cluster "${after.name}" has one member: replacing its data volume would delete the only copy of its data`
           : `member ${replacement.member} of etcd cluster "${after.name}" is replaced${freshData ? " with a new, empty data volume: remove it from the cluster first and add it back as a learner" : ", keeping its data volume"}`,
         remedy: lone
-          ? `use dataVolume: keep, or restore the cluster from a snapshot (k2 etcd restore-plan)`
+          ? next.spec.provider.maas
+            ? "restore the cluster from a snapshot (k2 etcd restore-plan): on MAAS a replaced member's disks are erased"
+            : `use dataVolume: keep, or restore the cluster from a snapshot (k2 etcd restore-plan)`
           : `follow k2 etcd replace-member --cluster ${after.name} --member ${replacement.member}${freshData ? "" : " --keep-data"}; one member at a time, waiting for the cluster to be healthy in between`,
       });
     }

@@ -4,6 +4,7 @@
  */
 import type { Cluster } from "../spec";
 import { diffSpecs, type SpecDifference } from "./diff";
+import { adaptPlanForMaas } from "./maas";
 import { PLAN_RULES, ruleFor, type PlanOptions, type PlanRule } from "./rules";
 import { etcdComponent, poolComponent, poolNodes } from "./rules/rule";
 import { IMPACTS, PLAN_FORMAT_VERSION, type ClusterPlan, type FleetPlan, type PlanChange, type PlanSummary, type PlanWarning } from "./types";
@@ -29,7 +30,19 @@ function creation(cluster: Cluster): PlanChange[] {
           : `a VPC ${aws.vpcCidr} with a public and a private subnet in each of ${aws.availabilityZones.join(", ")}, ${aws.natGateways === "perZone" ? "a NAT gateway per zone" : "one NAT gateway"}, and security groups`,
         rule: "new-cluster",
       }
-    : { component: "network", path: "spec.provider.maas", impact: "create", reason: `machines allocated and deployed by MAAS at ${spec.provider.maas?.apiUrl ?? "?"}`, rule: "new-cluster" };
+    : {
+        component: "network",
+        path: "spec.provider.maas",
+        impact: "create",
+        reason: `machines allocated and deployed by MAAS at ${spec.provider.maas?.apiUrl ?? "?"} on ${spec.provider.maas?.network.subnetCidr ?? "?"}, each with a single-use secret ID from Vault`,
+        rule: "new-cluster",
+      };
+  const maasEndpoint = spec.provider.maas?.controlPlaneEndpoint;
+  const endpoint = maasEndpoint
+    ? maasEndpoint.vip !== undefined
+      ? `sharing the VIP ${maasEndpoint.vip} (kube-vip)`
+      : `behind the DNS name ${maasEndpoint.dnsName ?? "?"}`
+    : `behind ${spec.controlPlane.apiServer.public ? "a public" : "an internal"} API load balancer`;
   return [
     network,
     ...spec.etcd.map((etcd, index): PlanChange => ({
@@ -45,7 +58,7 @@ function creation(cluster: Cluster): PlanChange[] {
       path: "spec.controlPlane",
       impact: "create",
       nodes: spec.controlPlane.replicas,
-      reason: `Kubernetes ${spec.kubernetes.version}, ${spec.controlPlane.replicas} node(s) behind ${spec.controlPlane.apiServer.public ? "a public" : "an internal"} API load balancer`,
+      reason: `Kubernetes ${spec.kubernetes.version}, ${spec.controlPlane.replicas} node(s) ${endpoint}`,
       rule: "new-cluster",
     },
     ...spec.nodePools.map((pool, index): PlanChange => ({
@@ -53,7 +66,9 @@ function creation(cluster: Cluster): PlanChange[] {
       path: `spec.nodePools[${index}]`,
       impact: "create",
       nodes: poolNodes(pool),
-      reason: `${pool.desiredSize} node(s), scaling between ${pool.minSize} and ${pool.maxSize}, kubelet ${pool.kubernetesVersion}`,
+      reason: aws
+        ? `${pool.desiredSize} node(s), scaling between ${pool.minSize} and ${pool.maxSize}, kubelet ${pool.kubernetesVersion}`
+        : `${pool.desiredSize} machine(s) from MAAS, kubelet ${pool.kubernetesVersion}`,
       rule: "new-cluster",
     })),
   ];
@@ -138,6 +153,11 @@ export function planCluster({ next, previous, options = {}, rules = PLAN_RULES }
     const context = { previous: previous.cluster, next, options };
     changes = [...byRule].flatMap(([rule, covered]) => rule.classify(covered, context));
     warnings.push(...desiredSizeWarnings(differences, previous.cluster, next));
+    if (next.spec.provider.maas) {
+      const adapted = adaptPlanForMaas(changes, warnings, previous.cluster, next);
+      changes = adapted.changes;
+      warnings.splice(0, warnings.length, ...adapted.warnings);
+    }
   }
   const ordered = orderChanges(changes);
   return {

@@ -173,7 +173,7 @@ describe("KrakenCluster spec handling", () => {
 
   it("refuses a MAAS spec with an error that says only AWS is synthesized", () => {
     const stack = new TerraformStack(Testing.app(), "metal");
-    expect(() => new KrakenCluster(stack, "cluster", { spec: maasDocument() })).toThrow(/spec\.provider\.maas is not synthesized.*only spec\.provider\.aws/);
+    expect(() => new KrakenCluster(stack, "cluster", { spec: maasDocument() })).toThrow(/spec\.provider\.maas is built by MaasCluster/);
   });
 });
 
@@ -192,7 +192,7 @@ describe("examples/app.ts", () => {
   it("synthesizes one stack per example cluster, with the local backend of its spec", () => {
     const app = new App({ outdir: Testing.app().outdir });
     const stacks = addClusterStacks(app, loadClusterFiles(EXAMPLE_SPEC_FILES));
-    expect(stacks.map((stack) => stack.node.id)).toEqual(["prod-usw2", "dev"]);
+    expect(stacks.map((stack) => stack.node.id)).toEqual(["prod-usw2", "dev", "metal-dc1"]);
     const synth = JSON.parse(Testing.synth(stacks[0]!)) as { terraform: { backend: { local: { path: string } } } };
     expect(synth.terraform.backend.local.path).toMatch(/\/terraform\.prod-usw2\.tfstate$/);
   });

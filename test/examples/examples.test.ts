@@ -42,7 +42,7 @@ describe("the root cdktf.json", () => {
       timeout: 120_000,
     });
     const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as { stacks: Record<string, unknown> };
-    expect(Object.keys(manifest.stacks).sort()).toEqual(["dev", "prod-usw2"]);
+    expect(Object.keys(manifest.stacks).sort()).toEqual(["dev", "metal-dc1", "prod-usw2"]);
     const stack = stackJson(out, "prod-usw2") as { resource: Record<string, Record<string, unknown>> };
     // Six etcd members; control-plane nodes belong to their auto scaling groups.
     expect(Object.keys(stack.resource.aws_instance ?? {})).toHaveLength(6);

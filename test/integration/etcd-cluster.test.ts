@@ -4,121 +4,125 @@
  * certificate, survives a lost member, gets that member back by following `k2 etcd
  * replace-member` step by step, restores from a snapshot by following `k2 etcd restore-plan`,
  * and `k2 certs check` reports its certificates. Only addresses, ports and file paths are
- * mapped to this machine; everything else is what a member's machine would run.
+ * mapped to this machine; everything else is what a member's machine would run. The same test runs
+ * for the AWS example and the MAAS example: etcd is rendered by one function for every provider.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awsEtcdTopology } from "../../lib/aws/etcd-topology";
+import { clusterEtcdTopology } from "../../lib/etcd/cluster-topology";
 import type { Procedure } from "../../lib/etcd";
 import { generateClusterSecrets } from "../../lib/secrets";
 import { loadClusterFiles } from "../../lib/spec";
 import { bash, freePort, parseEnvironmentFile, requireBinary, startMember, stopMember, waitFor, type RunningMember } from "../support/etcd";
 import { EXAMPLES, runK2Async } from "../util";
 
-const work = mkdtempSync(join(tmpdir(), "k2-etcd-"));
-const members = ["main-0", "main-1", "main-2"];
-const running = new Map<string, RunningMember>();
-let hosts: string[] = [];
-const ports = new Map<string, { client: number; peer: number }>();
-const hasEtcdutl = () => bash("command -v etcdutl").then((result) => result.status === 0);
+describe.each([
+  { example: "aws-ha", specFile: EXAMPLES.awsHa, clusterName: "prod-usw2" },
+  { example: "maas-bare-metal", specFile: EXAMPLES.maasBareMetal, clusterName: "metal-dc1" },
+])("a three-member etcd cluster of $example configured by k2", ({ specFile, clusterName }) => {
+  const work = mkdtempSync(join(tmpdir(), "k2-etcd-"));
+  const members = ["main-0", "main-1", "main-2"];
+  const running = new Map<string, RunningMember>();
+  let hosts: string[] = [];
+  const ports = new Map<string, { client: number; peer: number }>();
+  const hasEtcdutl = () => bash("command -v etcdutl").then((result) => result.status === 0);
 
-/** What runs on member `name`, moved to this machine: loopback ports for addresses, a directory per member for its files. */
-function mapToMachine(text: string, name: string): string {
-  let mapped = text.replace(/,https:\/\/127\.0\.0\.1:2379/g, "");
-  hosts.forEach((host, index) => {
-    const port = ports.get(members[index]!)!;
-    mapped = mapped.replaceAll(`${host}:2379`, `127.0.0.1:${port.client}`).replaceAll(`${host}:2380`, `127.0.0.1:${port.peer}`);
-  });
-  return mapped
-    .replaceAll("/etc/etcd/pki/", `${join(work, name, "pki")}/`)
-    .replaceAll("/var/lib/etcd/", `${join(work, name)}/`);
-}
-
-function clientEndpoints(): string {
-  return members.map((name) => `https://127.0.0.1:${ports.get(name)!.client}`).join(",");
-}
-
-/** etcdctl as member main-0 would run it. */
-function etcdctl(args: string, options: { certificate?: boolean } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const pki = join(work, "main-0", "pki");
-  const credentials = options.certificate === false ? `--cacert ${pki}/ca.crt` : `--cacert ${pki}/ca.crt --cert ${pki}/member.crt --key ${pki}/member.key`;
-  // A refused client fails its handshake: no need to wait long for it.
-  const timeout = options.certificate === false ? "3s" : "15s";
-  return bash(`ETCDCTL_API=3 etcdctl --endpoints ${clientEndpoints()} ${credentials} --dial-timeout 5s --command-timeout ${timeout} ${args}`);
-}
-
-async function k2(args: string[]): Promise<string> {
-  const result = await runK2Async(args);
-  if (result.status !== 0) throw new Error(`k2 ${args.join(" ")} exited ${String(result.status)}: ${result.stderr}`);
-  return result.stdout;
-}
-
-async function memberEnvironment(name: string, state?: "existing"): Promise<Record<string, string>> {
-  const index = members.indexOf(name);
-  const text = await k2(["etcd", "config", EXAMPLES.awsHa, "--cluster", "main", "--member", String(index), ...(state ? ["--initial-cluster-state", state] : [])]);
-  return parseEnvironmentFile(mapToMachine(text, name));
-}
-
-function start(name: string, environment: Record<string, string>): void {
-  mkdirSync(environment.ETCD_DATA_DIR!, { recursive: true, mode: 0o700 });
-  running.set(name, startMember(name, environment));
-}
-
-async function healthy(): Promise<boolean> {
-  return (await etcdctl("endpoint health --cluster")).status === 0;
-}
-
-async function keyCount(): Promise<number> {
-  const result = await etcdctl("get /test/ --prefix --keys-only");
-  if (result.status !== 0) throw new Error(result.stderr);
-  return result.stdout.split("\n").filter((line) => line.startsWith("/test/")).length;
-}
-
-async function putKeys(from: number, to: number): Promise<void> {
-  const pki = join(work, "main-0", "pki");
-  const result = await bash(
-    `for line in $(seq ${from} ${to - 1}); do ETCDCTL_API=3 etcdctl --endpoints ${clientEndpoints()} --cacert ${pki}/ca.crt --cert ${pki}/member.crt --key ${pki}/member.key --dial-timeout 5s put /test/key-$line value-$line > /dev/null || exit 1; done`,
-  );
-  expect(result.status, result.stderr).toBe(0);
-}
-
-/** Runs the commands of the procedure's steps that run on machines (not the admin's Terraform step), mapped here. */
-function stepScript(procedure: Procedure, titles: RegExp, on: string, rewrite: (command: string) => string = (command) => command): string {
-  const steps = procedure.steps.filter((step) => titles.test(step.title));
-  expect(steps.length, `steps matching ${String(titles)}`).toBeGreaterThan(0);
-  return steps.flatMap((step) => step.commands.map((command) => rewrite(mapToMachine(command, on)))).join("\n");
-}
-
-beforeAll(async () => {
-  requireBinary("etcd", "etcd-server");
-  requireBinary("etcdctl", "etcd-client");
-  const [cluster] = loadClusterFiles([EXAMPLES.awsHa]);
-  const topology = awsEtcdTopology(cluster!);
-  hosts = topology[0]!.members.map((member) => member.host);
-  for (const name of members) ports.set(name, { client: await freePort(), peer: await freePort() });
-
-  // The certificates k2 secrets init would store, written where each member keeps them.
-  const secrets = await generateClusterSecrets(cluster!, topology);
-  const etcdSecret = secrets.find((secret) => secret.name === "kraken/prod-usw2/etcd-main")!;
-  for (const name of members) {
-    for (const file of etcdSecret.document.files.filter((entry) => entry.member === undefined || entry.member === name)) {
-      const path = mapToMachine(file.path, name);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, file.content, { mode: Number.parseInt(file.mode, 8) });
-    }
+  /** What runs on member `name`, moved to this machine: loopback ports for addresses, a directory per member for its files. */
+  function mapToMachine(text: string, name: string): string {
+    let mapped = text.replace(/,https:\/\/127\.0\.0\.1:2379/g, "");
+    hosts.forEach((host, index) => {
+      const port = ports.get(members[index]!)!;
+      mapped = mapped.replaceAll(`${host}:2379`, `127.0.0.1:${port.client}`).replaceAll(`${host}:2380`, `127.0.0.1:${port.peer}`);
+    });
+    return mapped
+      .replaceAll("/etc/etcd/pki/", `${join(work, name, "pki")}/`)
+      .replaceAll("/var/lib/etcd/", `${join(work, name)}/`);
   }
-  for (const name of members) start(name, await memberEnvironment(name));
-  await waitFor("three healthy members", healthy);
-}, 120_000);
 
-afterAll(async () => {
-  await Promise.all([...running.values()].map((member) => stopMember(member)));
-  rmSync(work, { recursive: true, force: true });
-});
+  function clientEndpoints(): string {
+    return members.map((name) => `https://127.0.0.1:${ports.get(name)!.client}`).join(",");
+  }
 
-describe("a three-member etcd cluster configured by k2", () => {
+  /** etcdctl as member main-0 would run it. */
+  function etcdctl(args: string, options: { certificate?: boolean } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const pki = join(work, "main-0", "pki");
+    const credentials = options.certificate === false ? `--cacert ${pki}/ca.crt` : `--cacert ${pki}/ca.crt --cert ${pki}/member.crt --key ${pki}/member.key`;
+    // A refused client fails its handshake: no need to wait long for it.
+    const timeout = options.certificate === false ? "3s" : "15s";
+    return bash(`ETCDCTL_API=3 etcdctl --endpoints ${clientEndpoints()} ${credentials} --dial-timeout 5s --command-timeout ${timeout} ${args}`);
+  }
+
+  async function k2(args: string[]): Promise<string> {
+    const result = await runK2Async(args);
+    if (result.status !== 0) throw new Error(`k2 ${args.join(" ")} exited ${String(result.status)}: ${result.stderr}`);
+    return result.stdout;
+  }
+
+  async function memberEnvironment(name: string, state?: "existing"): Promise<Record<string, string>> {
+    const index = members.indexOf(name);
+    const text = await k2(["etcd", "config", specFile, "--cluster", "main", "--member", String(index), ...(state ? ["--initial-cluster-state", state] : [])]);
+    return parseEnvironmentFile(mapToMachine(text, name));
+  }
+
+  function start(name: string, environment: Record<string, string>): void {
+    mkdirSync(environment.ETCD_DATA_DIR!, { recursive: true, mode: 0o700 });
+    running.set(name, startMember(name, environment));
+  }
+
+  async function healthy(): Promise<boolean> {
+    return (await etcdctl("endpoint health --cluster")).status === 0;
+  }
+
+  async function keyCount(): Promise<number> {
+    const result = await etcdctl("get /test/ --prefix --keys-only");
+    if (result.status !== 0) throw new Error(result.stderr);
+    return result.stdout.split("\n").filter((line) => line.startsWith("/test/")).length;
+  }
+
+  async function putKeys(from: number, to: number): Promise<void> {
+    const pki = join(work, "main-0", "pki");
+    const result = await bash(
+      `for line in $(seq ${from} ${to - 1}); do ETCDCTL_API=3 etcdctl --endpoints ${clientEndpoints()} --cacert ${pki}/ca.crt --cert ${pki}/member.crt --key ${pki}/member.key --dial-timeout 5s put /test/key-$line value-$line > /dev/null || exit 1; done`,
+    );
+    expect(result.status, result.stderr).toBe(0);
+  }
+
+  /** Runs the commands of the procedure's steps that run on machines (not the admin's Terraform step), mapped here. */
+  function stepScript(procedure: Procedure, titles: RegExp, on: string, rewrite: (command: string) => string = (command) => command): string {
+    const steps = procedure.steps.filter((step) => titles.test(step.title));
+    expect(steps.length, `steps matching ${String(titles)}`).toBeGreaterThan(0);
+    return steps.flatMap((step) => step.commands.map((command) => rewrite(mapToMachine(command, on)))).join("\n");
+  }
+
+  beforeAll(async () => {
+    requireBinary("etcd", "etcd-server");
+    requireBinary("etcdctl", "etcd-client");
+    const [cluster] = loadClusterFiles([specFile]);
+    const topology = clusterEtcdTopology(cluster!);
+    hosts = topology[0]!.members.map((member) => member.host);
+    for (const name of members) ports.set(name, { client: await freePort(), peer: await freePort() });
+
+    // The certificates k2 secrets init would store, written where each member keeps them.
+    const secrets = await generateClusterSecrets(cluster!, topology);
+    const etcdSecret = secrets.find((secret) => secret.name === `kraken/${clusterName}/etcd-main`)!;
+    for (const name of members) {
+      for (const file of etcdSecret.document.files.filter((entry) => entry.member === undefined || entry.member === name)) {
+        const path = mapToMachine(file.path, name);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, file.content, { mode: Number.parseInt(file.mode, 8) });
+      }
+    }
+    for (const name of members) start(name, await memberEnvironment(name));
+    await waitFor("three healthy members", healthy);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([...running.values()].map((member) => stopMember(member)));
+    rmSync(work, { recursive: true, force: true });
+  });
+
   it("comes up healthy, every member with its name and addresses", async () => {
     const list = await etcdctl("member list -w json");
     const parsed = JSON.parse(list.stdout) as { members: { name: string; peerURLs: string[] }[] };
@@ -140,7 +144,7 @@ describe("a three-member etcd cluster configured by k2", () => {
   });
 
   it("gets the lost member back by following k2 etcd replace-member, every key intact", async () => {
-    const procedure = JSON.parse(await k2(["etcd", "replace-member", EXAMPLES.awsHa, "--cluster", "main", "--member", "2", "--format", "json"])) as Procedure;
+    const procedure = JSON.parse(await k2(["etcd", "replace-member", specFile, "--cluster", "main", "--member", "2", "--format", "json"])) as Procedure;
     // GIVEN main-2's machine and data volume are gone
     rmSync(join(work, "main-2", "data"), { recursive: true, force: true });
     // WHEN the steps before the Terraform apply run on main-0: health of the others, remove, add as learner
@@ -169,7 +173,7 @@ describe("a three-member etcd cluster configured by k2", () => {
       `ETCDCTL_API=3 etcdctl --endpoints https://127.0.0.1:${ports.get("main-0")!.client} --cacert ${pki}/ca.crt --cert ${pki}/member.crt --key ${pki}/member.key snapshot save ${snapshot}`,
     );
     expect(saved.status, saved.stderr).toBe(0);
-    const procedure = JSON.parse(await k2(["etcd", "restore-plan", EXAMPLES.awsHa, "--cluster", "main", "--snapshot", snapshot, "--format", "json"])) as Procedure;
+    const procedure = JSON.parse(await k2(["etcd", "restore-plan", specFile, "--cluster", "main", "--snapshot", snapshot, "--format", "json"])) as Procedure;
     // The plan stops etcd everywhere first: here, the processes.
     for (const member of running.values()) await stopMember(member);
     const tool = (await hasEtcdutl()) ? "etcdutl" : "etcdctl"; // Debian's etcd 3.4 has no etcdutl; the flags are the same.

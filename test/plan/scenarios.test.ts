@@ -39,6 +39,7 @@ interface Scenario {
 const aws = (...edits: Edit[]) => cluster(awsDocument, ...edits);
 const maas = (...edits: Edit[]) => cluster(maasDocument, ...edits);
 const pinPools = (version: string): Edit => set({ "spec.nodePools.0.kubernetesVersion": version, "spec.nodePools.1.kubernetesVersion": version });
+const pinPoolsMaas = (version: string): Edit => set({ "spec.nodePools.0.kubernetesVersion": version });
 const onlyMainEtcd: Edit = (document) => {
   ((document.spec as Json).etcd as unknown[]).splice(1, 1);
 };
@@ -289,18 +290,28 @@ const SCENARIOS: readonly Scenario[] = [
     name: "MAAS: the Ubuntu series every machine is deployed with",
     previous: maas(),
     next: maas(set({ "spec.provider.maas.distroSeries": "resolute" })),
-    changes: ["controlPlane rolling-replace", "nodePool/workers rolling-replace", "etcd/main in-place"],
+    // The example's control-plane machines are named (hostnames): they are redeployed, not rolled.
+    changes: ["controlPlane replace", "nodePool/workers rolling-replace", "etcd/main in-place"],
     exit: 2,
   },
   {
     name: "a cluster moved from AWS to MAAS",
     previous: aws(set({ "spec.state": { backend: "s3", s3: { bucket: "acme-state", region: "us-east-1" } } })),
-    next: maas(set({ "metadata.name": "test", "spec.etcd": [{ name: "main", members: 3 }, { name: "events", members: 3 }], "spec.nodePools": [{ name: "general", minSize: 2, maxSize: 5 }] })),
+    next: maas(
+      set({
+        "metadata.name": "test",
+        "spec.etcd": [
+          { name: "main", members: 3, machine: { maas: { addresses: ["192.168.10.11", "192.168.10.12", "192.168.10.13"] } } },
+          { name: "events", members: 3, machine: { maas: { addresses: ["192.168.10.21", "192.168.10.22", "192.168.10.23"] } } },
+        ],
+        "spec.nodePools": [{ name: "general", minSize: 2, maxSize: 5 }],
+      }),
+    ),
     // Every etcd member's address, machine and data volume would go with it.
     changes: [
       "network blocked",
       ...["main", "events"].flatMap((etcd) => [`etcd/${etcd} blocked`, `etcd/${etcd} blocked`, `etcd/${etcd} blocked`]),
-      "controlPlane rolling-replace",
+      "controlPlane replace",
       "nodePool/general rolling-replace",
       "nodePool/gpu destroy",
     ],
@@ -308,6 +319,91 @@ const SCENARIOS: readonly Scenario[] = [
     check: (plan) => { expect(plan.changes.find((change) => change.component === "network")).toMatchObject({ path: "spec.provider", rule: "provider-kind" }); },
   },
   { name: "MAAS: the API URL", previous: maas(), next: maas(set({ "spec.provider.maas.apiUrl": "https://maas2.example.com:5240/MAAS" })), changes: ["cluster in-place"], exit: 2 },
+  {
+    name: "MAAS: an etcd member's machine selection, refused exactly as on AWS",
+    previous: maas(),
+    next: maas(set({ "spec.etcd.0.machine.maas.minCpuCount": 16 })),
+    changes: ["etcd/main blocked"],
+    exit: 3,
+    check: (plan) => {
+      const [change] = plan.changes;
+      expect(change).toMatchObject({ rule: "etcd-protection", path: "spec.etcd[0].machine" });
+      expect(change!.reason).toMatch(/would restart or rebuild all its members at once and lose quorum/);
+      // On MAAS a replaced member always starts empty: the override says dataVolume: replace.
+      expect(change!.override).toMatch(/replaceMember: \{ member: 0, id: <new id>, dataVolume: replace \}/);
+    },
+  },
+  {
+    name: "MAAS: an etcd member's static address, refused",
+    previous: maas(),
+    next: maas(set({ "spec.etcd.0.machine.maas.addresses": ["192.168.10.11", "192.168.10.12", "192.168.10.14"] })),
+    changes: ["etcd/main blocked"],
+    exit: 3,
+    check: (plan) => { expect(plan.changes[0]).toMatchObject({ path: "spec.etcd[0].machine.maas.addresses", rule: "etcd-protection" }); },
+  },
+  {
+    name: "MAAS: the machines' network interface",
+    previous: maas(),
+    next: maas(set({ "spec.provider.maas.network.interface": "enp1s0" })),
+    changes: ["controlPlane replace", "nodePool/workers rolling-replace", "etcd/main in-place"],
+    exit: 2,
+  },
+  {
+    name: "MAAS: a pool grows by desiredSize: machines are deployed",
+    previous: maas(),
+    next: maas(set({ "spec.nodePools.0.desiredSize": 4 })),
+    changes: ["nodePool/workers create"],
+    exit: 2,
+    check: (plan) => {
+      expect(plan.changes[0]).toMatchObject({ nodes: 2, before: 2, after: 4, rule: "pool-scaling" });
+      expect(plan.changes[0]!.reason).toMatch(/machines 2 to 3 of pool workers are deployed from MAAS/);
+      expect(plan.warnings).toEqual([]);
+    },
+  },
+  {
+    name: "MAAS: a pool's minSize lowered, desiredSize following it: machines are released",
+    previous: maas(set({ "spec.nodePools.0.minSize": 3 })),
+    next: maas(),
+    changes: ["nodePool/workers destroy"],
+    exit: 2,
+    check: (plan) => { expect(plan.changes[0]).toMatchObject({ nodes: 1, impact: "destroy" }); },
+  },
+  {
+    name: "MAAS: a pool's maxSize alone changes no machine",
+    previous: maas(),
+    next: maas(set({ "spec.nodePools.0.maxSize": 6 })),
+    changes: ["nodePool/workers in-place"],
+    exit: 2,
+    check: (plan) => { expect(plan.changes[0]!.reason).toMatch(/no machine changes/); },
+  },
+  {
+    name: "MAAS: pool labels redeploy the pool, new machines beside the old",
+    previous: maas(),
+    next: maas(set({ "spec.nodePools.0.labels": { tier: "batch" } })),
+    changes: ["nodePool/workers rolling-replace"],
+    exit: 2,
+    check: (plan) => { expect(plan.changes[0]!.order).toMatch(/deployed beside its old one \(MAAS needs 2 spare machines/); },
+  },
+  {
+    name: "MAAS: a Kubernetes upgrade of explicitly named control-plane machines is a replacement, not a roll",
+    previous: maas(),
+    next: maas(set({ "spec.kubernetes.version": "1.37" }), pinPoolsMaas("1.36")),
+    changes: ["controlPlane replace"],
+    exit: 2,
+    check: (plan) => {
+      expect(plan.changes[0]!.reason).toMatch(/the API is down until they rejoin/);
+      expect(plan.changes[0]!.order).toMatch(/-target/);
+    },
+  },
+  {
+    name: "MAAS: the Vault address reaches every machine that is redeployed",
+    previous: maas(),
+    next: maas(set({ "spec.provider.maas.vault.address": "https://vault2.example.com:8200" })),
+    changes: ["controlPlane replace", "nodePool/workers rolling-replace", "etcd/main in-place"],
+    exit: 2,
+  },
+  { name: "MAAS: the machines' subnet", previous: maas(), next: maas(set({ "spec.provider.maas.network.subnetCidr": "192.168.0.0/16" })), changes: ["network blocked"], exit: 3 },
+  { name: "MAAS: the wrapping TTL of later secret IDs", previous: maas(), next: maas(set({ "spec.provider.maas.vault.wrappingTtl": "4h" })), changes: ["cluster in-place"], exit: 2 },
 ];
 
 const rulesSeen = new Set<string>();

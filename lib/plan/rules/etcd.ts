@@ -1,21 +1,9 @@
 /** Rules for the etcd clusters: the protection of running members (lib/etcd/protection) and backups. */
-import { etcdTopology, type EtcdClusterTopology } from "../../bootstrap";
-import { awsEtcdTopology } from "../../aws/etcd-topology";
+import { clusterEtcdTopology } from "../../etcd/cluster-topology";
 import { etcdChanges, type EtcdChange } from "../../etcd/protection";
-import type { Cluster } from "../../spec";
 import type { SpecDifference } from "../diff";
 import type { PlanChange } from "../types";
 import { changeOf, eachDifference, etcdComponent, inPlace, type PlanRule } from "./rule";
-
-/** Members' addresses: planned from the network on AWS, the named machines (or positions) on MAAS. */
-export function etcdTopologyOf(cluster: Cluster): EtcdClusterTopology[] {
-  if (cluster.spec.provider.aws) return awsEtcdTopology(cluster);
-  return etcdTopology(cluster, (etcd) => {
-    const maas = etcd.machine.maas;
-    const named = maas?.hostnames ?? maas?.systemIds;
-    return Array.from({ length: etcd.members }, (_, member) => named?.[member] ?? `${etcd.name}-${member}`);
-  });
-}
 
 const covers = (change: EtcdChange, path: string): boolean => path === change.path || path.startsWith(`${change.path}.`) || path.startsWith(`${change.path}[`);
 
@@ -42,7 +30,7 @@ export const ETCD_RULES: readonly PlanRule[] = [
     description:
       "Running etcd clusters: members, addresses, resources, version and machines change only through replaceMember, one member at a time; anything else is blocked (docs/etcd.md). A new etcd cluster is created.",
     classify: (differences: readonly SpecDifference[], { previous, next }): PlanChange[] => {
-      const changes = etcdChanges(previous, next, etcdTopologyOf);
+      const changes = etcdChanges(previous, next, clusterEtcdTopology);
       const replacements = new Set(changes.filter((change) => change.kind === "replace-member" && !change.blocked).map((change) => change.etcd));
       // What a replacement brings (a new version or machine for that member) is told with it.
       const foldedInto = (change: EtcdChange): boolean => !change.blocked && change.kind !== "replace-member" && change.kind !== "add-cluster" && replacements.has(change.etcd);

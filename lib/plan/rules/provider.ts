@@ -128,6 +128,37 @@ export const PROVIDER_RULES: readonly PlanRule[] = [
     classify: eachDifference((difference, { next }) => everyMachine(next, difference.path.endsWith("hweKernel") ? "kernel" : "Ubuntu series"))("maas-os"),
   },
   {
+    id: "maas-subnet",
+    patterns: ["spec.provider.maas.network.subnetCidr"],
+    description: "The subnet every machine, etcd address and the VIP live on: blocked (a new cluster).",
+    classify: eachDifference((difference) =>
+      blocked("network", `${difference.path} (${shown(difference.before)} to ${shown(difference.after)}) would move every machine, etcd member and the API endpoint to another network`, NEW_CLUSTER),
+    )("maas-subnet"),
+  },
+  {
+    id: "maas-interface",
+    patterns: ["spec.provider.maas.network.interface"],
+    description: "The machines' network interface: the control plane and every pool are redeployed; etcd members when replaced.",
+    classify: eachDifference((_difference, { next }) => everyMachine(next, "network interface"))("maas-interface"),
+  },
+  {
+    id: "maas-vault-machines",
+    patterns: ["spec.provider.maas.vault.address", "spec.provider.maas.vault.caCertPath", "spec.provider.maas.vault.kvMount", "spec.provider.maas.vault.approleMount"],
+    description: "Where machines read their secret at first boot: the control plane and every pool are redeployed (their user data names it); etcd members when replaced. The secrets and roles must be there first (k2 secrets init).",
+    classify: eachDifference((difference, { next }) => [
+      ...everyMachine(next, `Vault settings (${difference.path.replace(/^spec\.provider\.maas\.vault\./, "")})`).map((change) => ({
+        ...change,
+        reason: `${change.reason}; the cluster's secrets, policies and AppRole roles must exist there before applying (k2 secrets init)`,
+      })),
+    ])("maas-vault-machines"),
+  },
+  {
+    id: "maas-vault-admin",
+    patterns: ["spec.provider.maas.vault.tokenEnv", "spec.provider.maas.vault.wrappingTtl"],
+    description: "The admin's token variable and the wrapping TTL of secret IDs minted later: in-place, no machine changes.",
+    classify: eachDifference((difference) => inPlace("cluster", `${difference.path} applies to secret IDs minted and commands run from now on; no machine changes`))("maas-vault-admin"),
+  },
+  {
     id: "maas-endpoint",
     patterns: ["spec.provider.maas.controlPlaneEndpoint"],
     description: "The API endpoint every node and kubeconfig points at: blocked.",
