@@ -873,10 +873,192 @@ const state = strictObject(
   { description: "Terraform state of the cluster.", examples: [{ backend: "local" }] },
 );
 
-const addons = strictObject({}, {
-  description: "In-cluster addons (monitoring, logging, alerting). Their settings arrive with the addons themselves; none is accepted yet.",
-  examples: [{}],
-});
+export const ALERT_SEVERITIES = ["critical", "warning", "info"] as const;
+
+const monitoring = strictObject(
+  {
+    enabled: withDefault(Type.Boolean(), true, {
+      description: "Deploy the monitoring stack (Prometheus Operator, Prometheus, Alertmanager, node-exporter, kube-state-metrics, Grafana, metrics-server) with kraken-lib's recording and alerting rules.",
+      examples: [false],
+    }),
+    retention: withDefault(Type.String({ pattern: "^[1-9][0-9]*(h|d|w|y)$" }), "15d", {
+      description: "How long Prometheus keeps samples.",
+      examples: ["30d"],
+      expected: "a duration such as 15d, 12h, 4w or 1y",
+    }),
+    retentionSize: optional(Type.String({ pattern: "^[1-9][0-9]*(MB|GB|TB)$" }), "- no size limit: retention alone", {
+      description: "Most disk Prometheus may use before it drops the oldest blocks; keep it under the volume size.",
+      examples: ["45GB"],
+      expected: "a size such as 45GB",
+    }),
+    storage: withDefault(
+      strictObject({
+        sizeGib: withDefault(Type.Integer({ minimum: 1, maximum: 16384 }), 50, {
+          description: "Size of Prometheus's persistent volume in GiB.",
+          examples: [200],
+        }),
+        storageClass: optional(Type.String({ pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", maxLength: 253 }), "- the cluster's default storage class", {
+          description: "Storage class of Prometheus's persistent volume.",
+          examples: ["gp3"],
+          expected: "a storage class name",
+        }),
+      }),
+      {},
+      { description: "Prometheus's persistent volume.", examples: [{ sizeGib: 200, storageClass: "gp3" }] },
+    ),
+    scrapeInterval: withDefault(Type.String({ pattern: "^[1-9][0-9]*s$" }), "30s", {
+      description: "How often Prometheus scrapes its targets (the rules' rate windows assume at most 1m).",
+      examples: ["15s"],
+      expected: "seconds such as 30s",
+    }),
+    grafana: withDefault(
+      strictObject({
+        enabled: withDefault(Type.Boolean(), true, {
+          description: "Deploy Grafana with kraken-lib's dashboards (usage by namespace and node, capacity over time).",
+          examples: [false],
+        }),
+      }),
+      {},
+      { description: "Grafana, provisioned with kraken-lib's dashboards.", examples: [{ enabled: true }] },
+    ),
+  },
+  { description: "Metrics: what is collected, how long it is kept.", examples: [{ retention: "30d" }] },
+);
+
+const envReference = (what: string) =>
+  required(envVarName(), {
+    description: `Environment variable that holds ${what} where the addons stack is deployed; the value never goes in the spec.`,
+    examples: ["ALERTS_SLACK_WEBHOOK_URL"],
+    expected: ENV_EXPECTED,
+  });
+
+const receiver = strictObject(
+  {
+    name: required(Type.String({ pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 63 }), {
+      description: "Name routes refer to.",
+      examples: ["platform-oncall"],
+      expected: "lower-case letters, digits and '-'",
+    }),
+    slack: optional(
+      strictObject({
+        webhookUrlEnv: envReference("the Slack incoming-webhook URL"),
+        channel: optional(Type.String({ pattern: "^[#@][^\\s]+$" }), "- the webhook's own channel", {
+          description: "Channel or user to post to.",
+          examples: ["#alerts-prod"],
+          expected: "#channel or @user",
+        }),
+      }),
+      "- no Slack",
+      { description: "Post to Slack.", examples: [{ webhookUrlEnv: "ALERTS_SLACK_WEBHOOK_URL", channel: "#alerts" }] },
+    ),
+    pagerduty: optional(
+      strictObject({ routingKeyEnv: envReference("the PagerDuty Events API v2 routing (integration) key") }),
+      "- no PagerDuty",
+      { description: "Page through PagerDuty.", examples: [{ routingKeyEnv: "PAGERDUTY_ROUTING_KEY" }] },
+    ),
+    email: optional(
+      strictObject({
+        to: required(Type.Array(Type.String({ pattern: "^[^@\\s]+@[^@\\s]+$" }), { minItems: 1, uniqueItems: true }), {
+          description: "Recipients.",
+          examples: [["platform@example.com"]],
+          expected: "an email address",
+        }),
+        from: required(Type.String({ pattern: "^[^@\\s]+@[^@\\s]+$" }), { description: "Sender address.", examples: ["alertmanager@example.com"], expected: "an email address" }),
+        smarthost: required(Type.String({ pattern: "^[A-Za-z0-9.-]+:[0-9]{1,5}$" }), {
+          description: "SMTP server as host:port.",
+          examples: ["smtp.example.com:587"],
+          expected: "host:port",
+        }),
+        authUsername: optional(Type.String({ minLength: 1 }), "- no SMTP authentication", { description: "SMTP user name.", examples: ["alertmanager"] }),
+        authPasswordEnv: optional(envVarName(), "- no SMTP password", {
+          description: "Environment variable that holds the SMTP password where the addons stack is deployed.",
+          examples: ["ALERTS_SMTP_PASSWORD"],
+          expected: ENV_EXPECTED,
+        }),
+        requireTls: withDefault(Type.Boolean(), true, { description: "Refuse to send without STARTTLS.", examples: [false] }),
+      }),
+      "- no email",
+      { description: "Send email.", examples: [{ to: ["platform@example.com"], from: "alertmanager@example.com", smarthost: "smtp.example.com:587" }] },
+    ),
+    webhook: optional(
+      strictObject({
+        url: required(Type.String({ pattern: "^https?://[^\\s]+$" }), { description: "URL Alertmanager posts its JSON to.", examples: ["https://hooks.example.com/alertmanager"], expected: "an http or https URL" }),
+        bearerTokenEnv: optional(envVarName(), "- no Authorization header", {
+          description: "Environment variable that holds a bearer token sent with each call, where the addons stack is deployed.",
+          examples: ["ALERTS_WEBHOOK_TOKEN"],
+          expected: ENV_EXPECTED,
+        }),
+      }),
+      "- no webhook",
+      { description: "Call a webhook.", examples: [{ url: "https://hooks.example.com/alertmanager" }] },
+    ),
+  },
+  { description: "Where alerts go: one or more of slack, pagerduty, email, webhook.", examples: [{ name: "platform", slack: { webhookUrlEnv: "ALERTS_SLACK_WEBHOOK_URL" } }] },
+);
+
+const alertRoute = strictObject(
+  {
+    receiver: required(Type.String({ minLength: 1 }), { description: "Receiver (by name) of the alerts this route matches.", examples: ["platform-oncall"] }),
+    severity: optional(stringEnum(ALERT_SEVERITIES), "- any severity", {
+      description: "Only alerts of this severity.",
+      examples: ["critical"],
+    }),
+    matchers: withDefault(stringMap(), {}, {
+      description: "Further label equality matchers (for example namespace or alertname).",
+      examples: [{ namespace: "payments" }],
+    }),
+    continue: withDefault(Type.Boolean(), false, {
+      description: "Keep matching the next routes after this one matched.",
+      examples: [true],
+    }),
+  },
+  { description: "A routing rule, tried in order.", examples: [{ receiver: "platform-oncall", severity: "critical" }] },
+);
+
+const alerting = strictObject(
+  {
+    receivers: withDefault(Type.Array(receiver, { maxItems: 50 }), [], {
+      description: "Where alerts can go.",
+      examples: [[{ name: "platform", slack: { webhookUrlEnv: "ALERTS_SLACK_WEBHOOK_URL" } }]],
+    }),
+    routes: withDefault(Type.Array(alertRoute, { maxItems: 100 }), [], {
+      description: "Routes by severity and labels, tried in order below the cluster's root route (every alert carries cluster=<name>).",
+      examples: [[{ receiver: "platform-oncall", severity: "critical" }]],
+    }),
+    defaultReceiver: optional(Type.String({ minLength: 1 }), "- the first receiver; with none, alerts stay in Alertmanager", {
+      description: "Receiver of the alerts no route matches.",
+      examples: ["platform"],
+    }),
+    groupBy: withDefault(Type.Array(Type.String({ pattern: "^[a-zA-Z_][a-zA-Z0-9_]*$" }), { minItems: 1, uniqueItems: true }), ["alertname", "cluster", "namespace"], {
+      description: "Labels that group alerts into one notification.",
+      examples: [["alertname", "cluster"]],
+      expected: "a Prometheus label name",
+    }),
+    repeatInterval: withDefault(Type.String({ pattern: "^[1-9][0-9]*(m|h)$" }), "4h", {
+      description: "How often a notification is sent again while its alerts still fire.",
+      examples: ["12h"],
+      expected: "a duration such as 30m or 4h",
+    }),
+  },
+  { description: "Alertmanager routing.", examples: [{ receivers: [{ name: "platform", slack: { webhookUrlEnv: "ALERTS_SLACK_WEBHOOK_URL" } }] }] },
+);
+
+const addons = strictObject(
+  {
+    monitoring: withDefault(monitoring, {}, {
+      description: "Metrics and dashboards.",
+      examples: [{ retention: "30d", storage: { sizeGib: 200 } }],
+    }),
+    alerting: withDefault(alerting, {}, {
+      description: "Where alerts go. Rules come with monitoring; warnings are inhibited while a critical alert of the same name fires for the same cluster and namespace.",
+      examples: [{ receivers: [{ name: "platform", slack: { webhookUrlEnv: "ALERTS_SLACK_WEBHOOK_URL" } }], routes: [{ receiver: "platform", severity: "critical" }] }],
+    }),
+  },
+  {
+    description: "In-cluster addons, deployed by the cluster's addons stack (a state of its own).",
+    examples: [{ monitoring: { retention: "30d" } }],
+  },
+);
 
 const clusterSpec = strictObject(
   {

@@ -26,6 +26,11 @@ export type Taint = NodePoolSpec["taints"][number];
 export type StateSpec = ClusterSpec["state"];
 export type StateBackend = StateSpec["backend"];
 export type AwsImage = NonNullable<AwsProviderSettings["image"]>;
+export type AddonsSpec = ClusterSpec["addons"];
+export type MonitoringSpec = AddonsSpec["monitoring"];
+export type AlertingSpec = AddonsSpec["alerting"];
+export type AlertReceiver = AlertingSpec["receivers"][number];
+export type AlertRoute = AlertingSpec["routes"][number];
 export type EbsVolume = NonNullable<NodePoolSpec["machine"]["aws"]>["rootVolume"];
 
 /** Every object and array made optional, all the way down: the view semantic rules get of a document that may be invalid. */

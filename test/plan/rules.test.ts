@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { diffSpecs, PLAN_RULES, planCluster, ruleFor, specLeafPatterns, type SpecDifference } from "../../lib/plan";
+import { diffSpecs, PLAN_RULES, planCluster, ruleFor, specLeafPatterns } from "../../lib/plan";
 import { renderPlanJsonReference } from "../../lib/plan/docs";
 import { defineCluster } from "../../lib/spec";
 import { awsDocument, REPO_ROOT, setPath } from "../util";
@@ -17,7 +17,8 @@ describe("the rules table", () => {
   it("reads the spec's fields from its schema, named lists included", () => {
     expect(LEAVES).toContain("spec.nodePools[].machine.aws.instanceTypes");
     expect(LEAVES).toContain("spec.etcd[].replaceMember.id");
-    expect(LEAVES).toContain("spec.addons");
+    expect(LEAVES).toContain("spec.addons.monitoring.storage.sizeGib");
+    expect(LEAVES).toContain("spec.addons.alerting.receivers[]");
     expect(LEAVES).toContain("spec.nodePools[]");
     expect(LEAVES).toContain("metadata.labels");
     expect(LEAVES.length).toBeGreaterThan(80);
@@ -68,14 +69,14 @@ describe("the rules table", () => {
     expect(plan.changes.some((change) => change.rule === "default-image")).toBe(false);
   });
 
-  it("classifies addons by name: created, updated, removed", () => {
-    const rule = PLAN_RULES.find((candidate) => candidate.id === "addons")!;
+  it("classifies addons by what the addons stack does: monitoring on and off, its volume, alerting", () => {
     const cluster = defineCluster(awsDocument());
-    const difference = (before: unknown, after: unknown): SpecDifference => ({ path: "spec.addons.monitoring", pattern: "spec.addons.monitoring", names: {}, before, after, kind: "changed" });
-    const classify = (before: unknown, after: unknown) => rule.classify([difference(before, after)], { previous: cluster, next: cluster, options: {} })[0];
-    expect(classify(undefined, { enabled: true })).toMatchObject({ component: "addon/monitoring", impact: "create" });
-    expect(classify({ enabled: true }, { enabled: true, retentionDays: 30 })).toMatchObject({ component: "addon/monitoring", impact: "in-place" });
-    expect(classify({ enabled: true }, undefined)).toMatchObject({ component: "addon/monitoring", impact: "destroy" });
+    const classify = (id: string, path: string, before: unknown, after: unknown) =>
+      PLAN_RULES.find((candidate) => candidate.id === id)!.classify([{ path, pattern: path, names: {}, before, after, kind: "changed" }], { previous: cluster, next: cluster, options: {} })[0];
+    expect(classify("monitoring-enabled", "spec.addons.monitoring.enabled", false, true)).toMatchObject({ component: "addon/monitoring", impact: "create" });
+    expect(classify("monitoring-enabled", "spec.addons.monitoring.enabled", true, false)).toMatchObject({ component: "addon/monitoring", impact: "destroy" });
+    expect(classify("monitoring-storage", "spec.addons.monitoring.storage.sizeGib", 100, 50)).toMatchObject({ impact: "blocked" });
+    expect(classify("alerting-routing", "spec.addons.alerting.repeatInterval", "4h", "2h")).toMatchObject({ component: "addon/alerting", impact: "in-place" });
   });
 });
 

@@ -16,7 +16,10 @@ describe("normalization", () => {
     expect(spec.provider.aws).toMatchObject({ vpcCidr: "10.0.0.0/16", natGateways: "perZone", tags: {} });
     expect(spec.controlPlane.apiServer).toEqual({ public: false, allowedCidrs: [], extraSans: [] });
     expect(spec.state).toEqual({ backend: "local", local: { path: "terraform.test.tfstate" } });
-    expect(spec.addons).toEqual({});
+    expect(spec.addons).toEqual({
+      monitoring: { enabled: true, retention: "15d", storage: { sizeGib: 50 }, scrapeInterval: "30s", grafana: { enabled: true } },
+      alerting: { receivers: [], routes: [], groupBy: ["alertname", "cluster", "namespace"], repeatInterval: "4h" },
+    });
   });
 
   it("computes defaults from other fields", () => {

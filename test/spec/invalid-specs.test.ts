@@ -74,7 +74,8 @@ const CASES: readonly Case[] = [
   { name: "s3 backend without settings", changes: { "spec.state": { backend: "s3" } }, path: "spec.state.s3", message: /required when spec\.state\.backend is s3/ },
   { name: "unknown backend", changes: { "spec.state": { backend: "consul" } }, path: "spec.state.backend", message: /"local", "s3", "pg" or "kubernetes"/ },
   { name: "a secret in a tag", changes: { "spec.provider.aws.tags": { key: "AKIAIOSFODNN7EXAMPLE" } }, path: "spec.provider.aws.tags.key", message: /AWS access key ID.*never put secrets/ },
-  { name: "addons not accepted yet", changes: { "spec.addons": { monitoring: {} } }, path: "spec.addons.monitoring", message: /takes no fields yet/ },
+  { name: "monitoring retention without a unit", changes: { "spec.addons": { monitoring: { retention: "30" } } }, path: "spec.addons.monitoring.retention", message: /a duration such as 15d/ },
+  { name: "an alert receiver's secret written in the spec", changes: { "spec.addons": { alerting: { receivers: [{ name: "ops", slack: { webhookUrl: "https://hooks.slack.com/x" } }] } } }, path: "spec.addons.alerting.receivers[0].slack.webhookUrl", message: /unknown field/ },
   { name: "maxPods too many for the node range", changes: { "spec.nodePools": pools({ name: "dense", minSize: 1, maxSize: 1, maxPods: 300 }) }, path: "spec.nodePools[1].maxPods", message: /254 usable addresses/ },
 ];
 

@@ -200,6 +200,30 @@ const RULE_CASES: Readonly<Record<string, RuleCases>> = {
     refuses: [{ changes: { "spec.state": { backend: "s3", s3: { bucket: "acme-state" }, kubernetes: {} } }, path: "spec.state.kubernetes", message: /backend is s3/ }],
     accepts: [{ "spec.state": { backend: "pg" } }, { "spec.state": { backend: "kubernetes", kubernetes: { namespace: "infra" } } }, { "spec.state": { backend: "s3", s3: { bucket: "acme-state" } } }],
   },
+  alerting: {
+    refuses: [
+      { changes: { "spec.addons.alerting": { receivers: [{ name: "ops" }] } }, path: "spec.addons.alerting.receivers[0]", message: /receiver "ops" sends nowhere/ },
+      {
+        changes: { "spec.addons.alerting": { receivers: [{ name: "ops", webhook: { url: "https://hooks.example.com/a" } }], routes: [{ receiver: "opps", severity: "critical" }] } },
+        path: "spec.addons.alerting.routes[0].receiver",
+        message: /must name one of "ops", got "opps"/,
+      },
+      { changes: { "spec.addons.alerting": { defaultReceiver: "ops" } }, path: "spec.addons.alerting.defaultReceiver", message: /spec\.addons\.alerting\.receivers has none/ },
+      {
+        changes: { "spec.addons.alerting": { receivers: [{ name: "ops", webhook: { url: "https://a.example.com" } }, { name: "ops", webhook: { url: "https://b.example.com" } }] } },
+        path: "spec.addons.alerting.receivers[1].name",
+        message: /duplicate receiver name "ops"/,
+      },
+      {
+        changes: { "spec.addons.alerting": { receivers: [{ name: "mail", email: { to: ["a@example.com"], from: "b@example.com", smarthost: "smtp.example.com:587", authPasswordEnv: "SMTP_PASSWORD" } }] } },
+        path: "spec.addons.alerting.receivers[0].email.authUsername",
+        message: /required with authPasswordEnv/,
+      },
+    ],
+    accepts: [
+      { "spec.addons.alerting": { receivers: [{ name: "ops", slack: { webhookUrlEnv: "SLACK_URL" }, pagerduty: { routingKeyEnv: "PD_KEY" } }], routes: [{ receiver: "ops", severity: "critical" }], defaultReceiver: "ops" } },
+    ],
+  },
   "no-secrets": {
     refuses: [
       { changes: { "metadata.labels": { key: "-----BEGIN RSA PRIVATE KEY-----" } }, path: "metadata.labels.key", message: /private key/ },

@@ -1,6 +1,6 @@
-/** Rules for what the whole cluster shares: the document, Kubernetes, networks, certificates, addons. */
+/** Rules for what the whole cluster shares: the document, Kubernetes, networks, certificates. */
 import { minorDistance, parseVersion } from "../../spec";
-import { blocked, eachDifference, inPlace, rollingControlPlane, shown, simple, type PlanRule } from "./rule";
+import { blocked, eachDifference, inPlace, rollingControlPlane, shown, type PlanRule } from "./rule";
 
 const NEW_CLUSTER = "none: build a new cluster with the new value and move the workloads to it (a running cluster cannot change it)";
 
@@ -78,15 +78,5 @@ export const CLUSTER_RULES: readonly PlanRule[] = [
     classify: eachDifference((difference) =>
       inPlace("certificates", `${difference.path} applies to certificates issued from now on by k2 secrets init; certificates already issued keep their dates (k2 certs check)`),
     )("certificates"),
-  },
-  {
-    id: "addons",
-    patterns: ["spec.addons"],
-    description: "Addons are applied by the cluster's addons stack: created, updated in place or removed.",
-    classify: eachDifference((difference) => {
-      const name = difference.path.split(".")[2] ?? "addons";
-      const impact = difference.before === undefined ? "create" : difference.after === undefined ? "destroy" : "in-place";
-      return simple(`addon/${name}`, impact, `the addons stack ${impact === "create" ? "installs" : impact === "destroy" ? "removes" : "updates"} ${name}`);
-    })("addons"),
   },
 ];

@@ -2,6 +2,7 @@
  * Every rule of the plan, in one table: each spec field pattern is classified by the rule with
  * the longest pattern that covers it. A test checks every field of the schema has a rule.
  */
+import { ADDONS_RULES } from "./addons";
 import { CLUSTER_RULES } from "./cluster";
 import { ETCD_RULES } from "./etcd";
 import { CONTROL_PLANE_RULES, NODE_POOL_RULES } from "./machines";
@@ -9,7 +10,7 @@ import { PROVIDER_RULES } from "./provider";
 import type { PlanRule } from "./rule";
 import { STATE_RULES } from "./state";
 
-export const PLAN_RULES: readonly PlanRule[] = [...CLUSTER_RULES, ...PROVIDER_RULES, ...ETCD_RULES, ...CONTROL_PLANE_RULES, ...NODE_POOL_RULES, ...STATE_RULES];
+export const PLAN_RULES: readonly PlanRule[] = [...CLUSTER_RULES, ...PROVIDER_RULES, ...ETCD_RULES, ...CONTROL_PLANE_RULES, ...NODE_POOL_RULES, ...STATE_RULES, ...ADDONS_RULES];
 
 function under(pattern: string, ancestor: string): boolean {
   return pattern === ancestor || pattern.startsWith(`${ancestor}.`) || pattern.startsWith(`${ancestor}[`);

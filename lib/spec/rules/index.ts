@@ -1,5 +1,6 @@
 /** The table of semantic rules, run in this order after the JSON Schema. */
 import { apiAccessRule } from "./access";
+import { alertingRule } from "./alerting";
 import { availabilityZonesRule, awsTagsRule, ebsVolumesRule, etcdAddressesRule, existingVpcRule, instanceArchitectureRule } from "./aws";
 import { etcdTopologyRule } from "./etcd";
 import { clusterDomainRule, kubernetesVersionRule } from "./kubernetes";
@@ -37,5 +38,6 @@ export const SPEC_RULES: readonly SpecRule[] = [
   apiAccessRule,
   stateBackendRule,
   certificatesRule,
+  alertingRule,
   noSecretsRule,
 ];

@@ -1,0 +1,54 @@
+/** Rules for spec.addons: what the addons stack (its own state, its own apply) changes in the cluster. */
+import { blocked, eachDifference, inPlace, shown, simple, type PlanRule } from "./rule";
+
+const MONITORING = "addon/monitoring";
+const ALERTING = "addon/alerting";
+
+export const ADDONS_RULES: readonly PlanRule[] = [
+  {
+    id: "monitoring-enabled",
+    patterns: ["spec.addons.monitoring.enabled"],
+    description: "Turning monitoring on installs its Helm releases; turning it off uninstalls them and deletes Prometheus's volume with its history.",
+    classify: eachDifference((difference) =>
+      difference.after === true
+        ? simple(MONITORING, "create", "the addons stack installs the Prometheus stack, metrics-server and kraken-lib's rules and dashboards")
+        : simple(MONITORING, "destroy", "the addons stack uninstalls the monitoring stack: Prometheus's volume and every metric in it are deleted, and no alert fires any more"),
+    )("monitoring-enabled"),
+  },
+  {
+    id: "monitoring-storage",
+    patterns: ["spec.addons.monitoring.storage"],
+    description: "Prometheus's volume grows in place (when its storage class allows expansion); it cannot shrink; another storage class is a new, empty volume.",
+    classify: eachDifference((difference) => {
+      if (difference.path.endsWith("sizeGib")) {
+        const before = Number(difference.before);
+        const after = Number(difference.after);
+        if (after < before) {
+          return blocked(
+            MONITORING,
+            `Prometheus's volume cannot shrink from ${before} to ${after} GiB (Kubernetes only expands volumes)`,
+            `keep sizeGib: ${before}; to use less disk, lower retention or set retentionSize; to really shrink, change storageClass too, which starts a new, empty volume`,
+          );
+        }
+        return inPlace(MONITORING, `Prometheus's volume grows from ${before} to ${after} GiB in place (its storage class must allow volume expansion)`);
+      }
+      return simple(MONITORING, "replace", `Prometheus moves to a new, empty volume of storage class ${shown(difference.after)}: the metric history on the old one is lost`);
+    })("monitoring-storage"),
+  },
+  {
+    id: "monitoring-settings",
+    patterns: ["spec.addons.monitoring"],
+    description: "Retention, scrape interval and Grafana: the Helm release is upgraded in place; Prometheus restarts.",
+    classify: eachDifference((difference) =>
+      inPlace(MONITORING, `${difference.path.replace(/^spec\.addons\.monitoring\./, "")} ${shown(difference.before)} to ${shown(difference.after)}: the monitoring release is upgraded in place`),
+    )("monitoring-settings"),
+  },
+  {
+    id: "alerting-routing",
+    patterns: ["spec.addons.alerting"],
+    description: "Receivers and routes: Alertmanager's configuration (and its Secret of receiver credentials) is updated in place and reloaded.",
+    classify: eachDifference((difference) =>
+      inPlace(ALERTING, `${difference.path.replace(/^spec\.addons\.alerting\.?/, "") || "alerting"} changes: Alertmanager's routing is updated in place and reloaded`),
+    )("alerting-routing"),
+  },
+];
