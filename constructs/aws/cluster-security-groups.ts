@@ -3,7 +3,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
 import { resourceTags } from "../../lib/aws/tags";
-import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../../lib/bootstrap";
+import { ETCD_CLIENT_PORT, ETCD_METRICS_PORT, ETCD_PEER_PORT } from "../../lib/bootstrap";
 import type { Cluster } from "../../lib/spec";
 
 export interface ClusterSecurityGroupsProps {
@@ -28,12 +28,13 @@ const BGP: Opening = { key: "bgp", description: "Calico BGP", protocol: "tcp", p
 const IP_IN_IP: Opening = { key: "ipip", description: "Calico IP-in-IP pod traffic", protocol: "4" };
 const ETCD_CLIENT: Opening = { key: "etcd-client", description: "etcd clients", protocol: "tcp", port: ETCD_CLIENT_PORT };
 const ETCD_PEER: Opening = { key: "etcd-peer", description: "etcd peers", protocol: "tcp", port: ETCD_PEER_PORT };
+const ETCD_METRICS: Opening = { key: "etcd-metrics", description: "etcd metrics (Prometheus)", protocol: "tcp", port: ETCD_METRICS_PORT };
 
 /**
  * Security groups that open only what each role needs, between the right groups:
  * the API load balancer takes 6443 from the VPC and the spec's allowlist; the control plane
  * takes 6443 from the load balancer and the nodes; each etcd cluster takes 2379 from the
- * control plane and 2380 only among its members; kubelets take 10250 from the control plane
+ * control plane, 2380 only among its members and 2381 (metrics only) from the nodes, where Prometheus runs; kubelets take 10250 from the control plane
  * and the nodes (metrics); pod networking (BGP, IP-in-IP) flows only among nodes. Nothing is
  * open to 0.0.0.0/0 but what allowedCidrs says.
  */
@@ -76,6 +77,7 @@ export class ClusterSecurityGroups extends Construct {
     for (const etcdGroup of this.etcd.values()) {
       this.allow(etcdGroup, ETCD_CLIENT, [this.controlPlane, etcdGroup]);
       this.allow(etcdGroup, ETCD_PEER, [etcdGroup]);
+      this.allow(etcdGroup, ETCD_METRICS, nodes);
       this.egressAnywhere(etcdGroup);
     }
   }

@@ -8,6 +8,8 @@ import { renderEnvironmentFile } from "./cloud-config";
 
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
+/** Plain-HTTP /metrics and /health only (no keys), for Prometheus; the client port needs a certificate. */
+export const ETCD_METRICS_PORT = 2381;
 
 export interface EtcdMemberIdentity {
   /** Member name, unique in its etcd cluster: "main-0". */
@@ -46,7 +48,8 @@ export interface EtcdMemberConfigInput {
   readonly quotaBackendBytes?: number;
 }
 
-const url = (host: string, port: number): string => `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
+const hostPart = (host: string): string => (host.includes(":") ? `[${host}]` : host);
+const url = (host: string, port: number): string => `https://${hostPart(host)}:${port}`;
 
 /** The ETCD_* variables for one member, in a stable order. */
 export function etcdMemberEnvironment(input: EtcdMemberConfigInput): Record<string, string> {
@@ -67,6 +70,7 @@ export function etcdMemberEnvironment(input: EtcdMemberConfigInput): Record<stri
     ETCD_LISTEN_CLIENT_URLS: [url(listen, clientPort), ...(listen === "127.0.0.1" ? [] : [url("127.0.0.1", clientPort)])].join(","),
     ETCD_INITIAL_ADVERTISE_PEER_URLS: url(input.member.host, peerPort),
     ETCD_ADVERTISE_CLIENT_URLS: url(input.member.host, clientPort),
+    ETCD_LISTEN_METRICS_URLS: [`http://${hostPart(listen)}:${ETCD_METRICS_PORT}`, ...(listen === "127.0.0.1" ? [] : [`http://127.0.0.1:${ETCD_METRICS_PORT}`])].join(","),
     ETCD_INITIAL_CLUSTER: input.members.map((member) => `${member.name}=${url(member.host, peerPort)}`).join(","),
     ETCD_INITIAL_CLUSTER_TOKEN: input.clusterToken,
     ETCD_INITIAL_CLUSTER_STATE: input.initialClusterState,

@@ -1,6 +1,6 @@
 /** Node bootstrap: cloud-init user data, kubeadm and etcd configuration. Pure: no cdktf, no provider. */
 export { renderCloudConfig, renderEnvironmentFile, type CloudConfig, type CloudConfigFile } from "./cloud-config";
-export { etcdMemberEnvironment, renderEtcdMemberConfig, etcdClientUrls, ETCD_CLIENT_PORT, ETCD_PEER_PORT, type EtcdMemberConfigInput, type EtcdMemberIdentity, type EtcdTlsFiles } from "./etcd-member";
+export { etcdMemberEnvironment, renderEtcdMemberConfig, etcdClientUrls, ETCD_CLIENT_PORT, ETCD_METRICS_PORT, ETCD_PEER_PORT, type EtcdMemberConfigInput, type EtcdMemberIdentity, type EtcdTlsFiles } from "./etcd-member";
 export * from "./kubeadm";
 export * from "./paths";
 export { awsProviderShell, vaultProviderShell, type ProviderShell } from "./provider-shell";

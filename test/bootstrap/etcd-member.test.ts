@@ -44,6 +44,8 @@ describe("etcdMemberEnvironment", () => {
       ["ETCD_LISTEN_CLIENT_URLS", "https://10.0.32.10:2379,https://127.0.0.1:2379"],
       ["ETCD_INITIAL_ADVERTISE_PEER_URLS", "https://10.0.32.10:2380"],
       ["ETCD_ADVERTISE_CLIENT_URLS", "https://10.0.32.10:2379"],
+      // Metrics and health only, in plain HTTP, for Prometheus (and loopback for the machine).
+      ["ETCD_LISTEN_METRICS_URLS", "http://10.0.32.10:2381,http://127.0.0.1:2381"],
       ["ETCD_INITIAL_CLUSTER", "main-0=https://10.0.0.10:2380,main-1=https://10.0.32.10:2380,main-2=https://10.0.64.10:2380"],
       ["ETCD_INITIAL_CLUSTER_TOKEN", "prod-usw2-main"],
       ["ETCD_INITIAL_CLUSTER_STATE", "new"],
@@ -125,6 +127,7 @@ describe("renderEtcdMemberConfig", () => {
         "ETCD_LISTEN_CLIENT_URLS='https://10.0.0.10:2379,https://127.0.0.1:2379'",
         "ETCD_INITIAL_ADVERTISE_PEER_URLS='https://10.0.0.10:2380'",
         "ETCD_ADVERTISE_CLIENT_URLS='https://10.0.0.10:2379'",
+        "ETCD_LISTEN_METRICS_URLS='http://10.0.0.10:2381,http://127.0.0.1:2381'",
         "ETCD_INITIAL_CLUSTER='main-0=https://10.0.0.10:2380,main-1=https://10.0.32.10:2380,main-2=https://10.0.64.10:2380'",
         "ETCD_INITIAL_CLUSTER_TOKEN='prod-usw2-main'",
         "ETCD_INITIAL_CLUSTER_STATE='new'",

@@ -61,10 +61,16 @@ describe("security group matrix of examples/aws-ha", () => {
     }
   });
 
+  it("opens 2381 (etcd's metrics, no keys) on each etcd group to the nodes, where Prometheus runs", () => {
+    for (const etcd of ["etcd-main", "etcd-events"]) {
+      expect(sourcesOf(all, etcd, 2381), etcd).toEqual(["control-plane", "workers"]);
+    }
+  });
+
   it("opens nothing else on etcd groups, and no etcd port anywhere else", () => {
-    expect(portsOf(all, "etcd-main")).toEqual([2379, 2380]);
-    expect(portsOf(all, "etcd-events")).toEqual([2379, 2380]);
-    expect(all.filter((opening) => (opening.port === 2379 || opening.port === 2380) && !opening.target.startsWith("etcd-"))).toEqual([]);
+    expect(portsOf(all, "etcd-main")).toEqual([2379, 2380, 2381]);
+    expect(portsOf(all, "etcd-events")).toEqual([2379, 2380, 2381]);
+    expect(all.filter((opening) => [2379, 2380, 2381].includes(opening.port ?? 0) && !opening.target.startsWith("etcd-"))).toEqual([]);
   });
 
   it("opens 6443 on the control plane to the load balancer, the control plane and the workers", () => {

@@ -26,15 +26,18 @@ describe.each([
   const members = ["main-0", "main-1", "main-2"];
   const running = new Map<string, RunningMember>();
   let hosts: string[] = [];
-  const ports = new Map<string, { client: number; peer: number }>();
+  const ports = new Map<string, { client: number; peer: number; metrics: number }>();
   const hasEtcdutl = () => bash("command -v etcdutl").then((result) => result.status === 0);
 
   /** What runs on member `name`, moved to this machine: loopback ports for addresses, a directory per member for its files. */
   function mapToMachine(text: string, name: string): string {
-    let mapped = text.replace(/,https:\/\/127\.0\.0\.1:2379/g, "");
+    let mapped = text.replace(/,https:\/\/127\.0\.0\.1:2379/g, "").replace(/,http:\/\/127\.0\.0\.1:2381/g, "");
     hosts.forEach((host, index) => {
       const port = ports.get(members[index]!)!;
-      mapped = mapped.replaceAll(`${host}:2379`, `127.0.0.1:${port.client}`).replaceAll(`${host}:2380`, `127.0.0.1:${port.peer}`);
+      mapped = mapped
+        .replaceAll(`${host}:2379`, `127.0.0.1:${port.client}`)
+        .replaceAll(`${host}:2380`, `127.0.0.1:${port.peer}`)
+        .replaceAll(`${host}:2381`, `127.0.0.1:${port.metrics}`);
     });
     return mapped
       .replaceAll("/etc/etcd/pki/", `${join(work, name, "pki")}/`)
@@ -102,7 +105,7 @@ describe.each([
     const [cluster] = loadClusterFiles([specFile]);
     const topology = clusterEtcdTopology(cluster!);
     hosts = topology[0]!.members.map((member) => member.host);
-    for (const name of members) ports.set(name, { client: await freePort(), peer: await freePort() });
+    for (const name of members) ports.set(name, { client: await freePort(), peer: await freePort(), metrics: await freePort() });
 
     // The certificates k2 secrets init would store, written where each member keeps them.
     const secrets = await generateClusterSecrets(cluster!, topology);
@@ -128,6 +131,12 @@ describe.each([
     const parsed = JSON.parse(list.stdout) as { members: { name: string; peerURLs: string[] }[] };
     expect(parsed.members.map((member) => member.name).sort()).toEqual(members);
     expect(await healthy()).toBe(true);
+  });
+
+  it("serves its metrics to Prometheus in plain HTTP on the metrics port, with a leader", async () => {
+    const response = await fetch(`http://127.0.0.1:${ports.get("main-0")!.metrics}/metrics`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toMatch(/^etcd_server_has_leader 1$/m);
   });
 
   it("refuses a client without a certificate", async () => {
