@@ -18,6 +18,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { stringify } from "yaml";
 import { createCertificateAuthority, issueCertificate } from "../../lib/pki";
+import { closeServer } from "./close-server";
 
 export interface ObjectMeta {
   name: string;
@@ -248,13 +249,6 @@ export async function startFakeKubernetes(): Promise<FakeKubernetes> {
         spec: lock ? { holderIdentity: lock.holderIdentity } : {},
       });
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => {
-          if (error) reject(error);
-          else resolve();
-        });
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -14,6 +14,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHash } from "node:crypto";
+import { closeServer } from "./close-server";
 
 /** A DynamoDB attribute value, as the wire protocol writes it (only what lock items use). */
 export type AttributeValue = { readonly S: string } | { readonly N: string } | { readonly B: string };
@@ -254,13 +255,6 @@ export async function startFakeS3(): Promise<FakeS3> {
       AWS_EC2_METADATA_DISABLED: "true",
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     }),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => {
-          if (error) reject(error);
-          else resolve();
-        });
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
