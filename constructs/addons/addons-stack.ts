@@ -8,6 +8,7 @@ import { stateBackendConfig } from "../../lib/state/backend";
 import type { Cluster } from "../../lib/spec";
 import { addStateBackend } from "../cluster-stack";
 import { canonicalJson, specHash } from "../kraken-cluster";
+import { MonitoringAddons } from "./monitoring-addons";
 
 /** Name and namespace of the ConfigMap that holds a cluster's applied spec, in the cluster itself. */
 export const APPLIED_SPEC_CONFIG_MAP = { name: "kraken-applied-spec", namespace: "kube-system" } as const;
@@ -26,12 +27,14 @@ export interface AddonsStackOptions {
 
 /**
  * A cluster's in-cluster workloads, in a stack (and state) of their own, separate from the
- * infrastructure: they need the cluster running, and they change on another rhythm. Its first
- * piece records the applied spec in ConfigMap kube-system/kraken-applied-spec, so that whoever is
- * on the cluster can see what it was built from.
+ * infrastructure: they need the cluster running, and they change on another rhythm. It records
+ * the applied spec in ConfigMap kube-system/kraken-applied-spec, so that whoever is on the cluster
+ * can see what it was built from, and deploys monitoring and alerting (MonitoringAddons).
  */
 export class AddonsStack extends TerraformStack {
   readonly appliedSpec: ConfigMapV1;
+  /** Monitoring and alerting; absent when spec.addons.monitoring.enabled is false. */
+  readonly monitoring?: MonitoringAddons;
 
   constructor(scope: Construct, cluster: Cluster, options: AddonsStackOptions = {}) {
     const name = cluster.metadata.name;
@@ -39,8 +42,9 @@ export class AddonsStack extends TerraformStack {
     const backend = stateBackendConfig(cluster, options.baseDir);
     // Its own state next to the cluster's: another key, schema suffix or Secret.
     addStateBackend(this, addonsBackend(backend));
+    const kubeconfigPath = options.kubeconfigPath ?? join(homedir(), ".kube", `${name}.yaml`);
     new KubernetesProvider(this, "kubernetes", {
-      configPath: options.kubeconfigPath ?? join(homedir(), ".kube", `${name}.yaml`),
+      configPath: kubeconfigPath,
       ...(options.kubeconfigContext === undefined ? {} : { configContext: options.kubeconfigContext }),
     });
     this.appliedSpec = new ConfigMapV1(this, "applied-spec", {
@@ -52,6 +56,13 @@ export class AddonsStack extends TerraformStack {
       },
       data: { "spec.json": canonicalJson(cluster), "spec-sha256": specHash(cluster) },
     });
+    if (cluster.spec.addons.monitoring.enabled) {
+      this.monitoring = new MonitoringAddons(this, "monitoring", {
+        cluster,
+        kubeconfigPath,
+        ...(options.kubeconfigContext === undefined ? {} : { kubeconfigContext: options.kubeconfigContext }),
+      });
+    }
   }
 }
 

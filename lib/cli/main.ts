@@ -5,6 +5,8 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { EXIT, UserError } from "./errors";
+import { registerStatusCommand } from "./status";
+import { registerUsageCommand } from "./usage";
 import { styleFor } from "./style";
 
 const EXIT_CODES_LINT = `
@@ -105,6 +107,22 @@ Examples:
     .action(async (files: string[], options: { against?: string[]; format: "text" | "json" | "markdown"; migrateState: boolean; terraform: boolean; out: string; refresh: boolean }) => {
       const { planCommand } = await import("./plan.js");
       process.exitCode = await planCommand(files, options);
+    });
+
+  const addons = program.command("addons").summary("the in-cluster addons of each cluster").description("What each cluster's addons stack deploys (monitoring, alerting).");
+  addons
+    .command("render")
+    .summary("write what the addons stack deploys, for review")
+    .description(
+      "Write what each cluster's addons stack deploys, in reviewable form: DIR/rules/*.yaml (Prometheus rule files), DIR/alertmanager.yaml, DIR/dashboards/*.json, DIR/values/*.yaml (Helm values of the pinned charts), DIR/manifests/*.yaml (Kubernetes objects) and DIR/secrets/ (templates naming the variables credentials come from, never values). One cluster renders into DIR, several into DIR/<cluster>. Nothing is written when any spec is invalid.",
+    )
+    .argument("<files...>", "spec files")
+    .requiredOption("-o, --out <dir>", "output directory (replaced when k2 wrote it; refused when it holds anything else)")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText("after", "\nExit codes:\n  0  written\n  1  a spec is invalid (nothing is written)\n  2  usage error, or DIR holds files k2 did not write\n  70 internal error\n\nSee docs/monitoring.md and docs/alerting.md.")
+    .action(async (files: string[], options: { out: string; format: "text" | "json" }) => {
+      const { addonsRenderCommand } = await import("./addons.js");
+      process.exitCode = addonsRenderCommand(files, options);
     });
 
   const secrets = program.command("secrets").summary("manage the secrets machines read at boot").description("Manage each cluster's secrets in its provider's secret store.");
@@ -237,11 +255,19 @@ Examples:
       process.exitCode = await schemaCommand(options);
     });
 
+  registerUsageCommand(program);
+  registerStatusCommand(program);
+
   return program;
 }
 
 /** Entry point of the `k2` binary. Never lets a stack trace reach the user on bad input. */
 export async function run(argv: readonly string[]): Promise<void> {
+  // A reader that stops early (k2 ... | head) is not an error: stop quietly, as Unix tools do.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const program = buildProgram();
   const style = styleFor(process.stderr);
   try {

@@ -71,6 +71,17 @@ function creation(cluster: Cluster): PlanChange[] {
         : `${pool.desiredSize} machine(s) from MAAS, kubelet ${pool.kubernetesVersion}`,
       rule: "new-cluster",
     })),
+    ...(spec.addons.monitoring.enabled
+      ? [
+          {
+            component: "addon/monitoring",
+            path: "spec.addons.monitoring",
+            impact: "create" as const,
+            reason: `by the addons stack once the API answers: Prometheus (${spec.addons.monitoring.retention}, ${spec.addons.monitoring.storage.sizeGib} GiB), Alertmanager with ${spec.addons.alerting.receivers.length} receiver(s), node-exporter, kube-state-metrics, ${spec.addons.monitoring.grafana.enabled ? "Grafana, " : ""}metrics-server`,
+            rule: "new-cluster",
+          },
+        ]
+      : []),
   ];
 }
 

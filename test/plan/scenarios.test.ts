@@ -56,11 +56,11 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: "a new cluster: every component is created",
     next: aws(),
-    changes: ["network create", "etcd/main create", "etcd/events create", "controlPlane create", "nodePool/general create", "nodePool/gpu create"],
+    changes: ["network create", "etcd/main create", "etcd/events create", "controlPlane create", "nodePool/general create", "nodePool/gpu create", "addon/monitoring create"],
     exit: 2,
     check: (plan) => {
       expect(plan.previous.source).toBe("none");
-      expect(plan.summary).toMatchObject({ create: 6 });
+      expect(plan.summary).toMatchObject({ create: 7 });
       expect(byName(plan, "controlPlane")[0]!.nodes).toBe(3);
     },
   },

@@ -1,0 +1,94 @@
+import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
+import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
+import { Release } from "@cdktf/provider-helm/lib/release";
+import { TerraformVariable, type ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { stringify } from "yaml";
+import { ALERTMANAGER_SECRET, alertmanagerTerraformVariables } from "../../lib/addons/alerting/alertmanager";
+import { metricsServerValues, MONITORING_CHARTS, MONITORING_NAMESPACE, MONITORING_RELEASES } from "../../lib/addons/monitoring/values";
+import { appliedAddonObjects, monitoringReleaseValues } from "../../lib/addons/render";
+import type { Cluster } from "../../lib/spec";
+
+export interface MonitoringAddonsProps {
+  readonly cluster: Cluster;
+  /** How Helm reaches the cluster: the addons stack's kubeconfig. */
+  readonly kubeconfigPath: string;
+  readonly kubeconfigContext?: string;
+}
+
+/**
+ * Monitoring and alerting in the cluster, from spec.addons: the namespace, the receivers'
+ * credentials (a Secret filled from sensitive Terraform variables, never from the spec), the
+ * objects kraken-lib renders (dashboards, Alertmanager's configuration, the events exporter), and
+ * the pinned kube-prometheus-stack and metrics-server releases, whose values carry kraken-lib's
+ * rules. `k2 addons render` writes the same objects and values for review.
+ */
+export class MonitoringAddons extends Construct {
+  readonly helm: HelmProvider;
+  readonly namespace: NamespaceV1;
+  readonly receiversSecret: SecretV1;
+  readonly monitoringRelease: Release;
+  readonly metricsServerRelease: Release;
+
+  constructor(scope: Construct, id: string, props: MonitoringAddonsProps) {
+    super(scope, id);
+    const { cluster } = props;
+    this.helm = new HelmProvider(this, "helm", {
+      kubernetes: { configPath: props.kubeconfigPath, ...(props.kubeconfigContext === undefined ? {} : { configContext: props.kubeconfigContext }) },
+    });
+    this.namespace = new NamespaceV1(this, "namespace", {
+      metadata: { name: MONITORING_NAMESPACE, labels: { "app.kubernetes.io/managed-by": "kraken-lib", "pod-security.kubernetes.io/enforce": "privileged" } },
+    });
+    // One sensitive variable per credential: export TF_VAR_alerting_<key> from the variable the spec names.
+    const data: Record<string, string> = {};
+    for (const variable of alertmanagerTerraformVariables(cluster)) {
+      const value = new TerraformVariable(this, variable.variable, {
+        type: "string",
+        sensitive: true,
+        nullable: false,
+        description: `${variable.what} of alert receiver ${variable.receiver}: export ${variable.env}="$${variable.specEnv}" (docs/alerting.md)`,
+      });
+      value.overrideLogicalId(variable.variable);
+      data[variable.key] = value.stringValue;
+    }
+    this.receiversSecret = new SecretV1(this, "receivers", {
+      metadata: { name: ALERTMANAGER_SECRET.name, namespace: this.namespace.metadata.name, labels: { "app.kubernetes.io/managed-by": "kraken-lib" } },
+      data,
+    });
+    const objects: ITerraformDependable[] = appliedAddonObjects(cluster)
+      .filter((object) => object.kind !== "Namespace")
+      .map((object) => {
+        const metadata = object.metadata as { name: string; namespace: string; labels?: Record<string, string> };
+        const id = `${String(object.kind).toLowerCase()}-${metadata.name}`;
+        // The API never returns a Secret's stringData, which kubernetes_manifest would then plan again and again.
+        if (object.kind === "Secret") {
+          return new SecretV1(this, id, { metadata: { name: metadata.name, namespace: metadata.namespace, ...(metadata.labels ? { labels: metadata.labels } : {}) }, data: object.stringData as Record<string, string>, dependsOn: [this.namespace] });
+        }
+        return new Manifest(this, id, { manifest: object, dependsOn: [this.namespace] });
+      });
+    this.monitoringRelease = new Release(this, "kube-prometheus-stack", {
+      name: MONITORING_RELEASES.kubePrometheusStack,
+      chart: MONITORING_CHARTS.kubePrometheusStack.name,
+      repository: MONITORING_CHARTS.kubePrometheusStack.repository,
+      version: MONITORING_CHARTS.kubePrometheusStack.version,
+      namespace: MONITORING_NAMESPACE,
+      values: [stringify(monitoringReleaseValues(cluster), { lineWidth: 0 })],
+      wait: true,
+      timeout: 900,
+      provider: this.helm,
+      dependsOn: [this.namespace, this.receiversSecret, ...objects],
+    });
+    this.metricsServerRelease = new Release(this, "metrics-server", {
+      name: MONITORING_RELEASES.metricsServer,
+      chart: MONITORING_CHARTS.metricsServer.name,
+      repository: MONITORING_CHARTS.metricsServer.repository,
+      version: MONITORING_CHARTS.metricsServer.version,
+      namespace: "kube-system",
+      values: [stringify(metricsServerValues(), { lineWidth: 0 })],
+      wait: true,
+      provider: this.helm,
+    });
+  }
+}

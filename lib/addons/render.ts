@@ -1,0 +1,121 @@
+/**
+ * Everything the addons stack deploys, as reviewable files: what `k2 addons render` writes and
+ * what the stack's resources are made of (one source for both). Pure.
+ */
+import { stringify } from "yaml";
+import { clusterEtcdTopology } from "../etcd/cluster-topology";
+import type { Cluster } from "../spec";
+import { ALERTMANAGER_SECRET, alertmanagerTerraformVariables, renderAlertmanagerConfig } from "./alerting/alertmanager";
+import { grafanaDashboards } from "./monitoring/dashboards";
+import { eventExporterManifests } from "./monitoring/event-exporter";
+import { prometheusRuleFiles, renderRuleFile, type RuleFile } from "./monitoring/rules";
+import {
+  ALERTMANAGER_CONFIG_SECRET,
+  CHART_CRD_KINDS,
+  GRAFANA_DASHBOARD_LABEL,
+  kubePrometheusStackReleaseValues,
+  metricsServerValues,
+  MONITORING_CHARTS,
+  MONITORING_NAMESPACE,
+} from "./monitoring/values";
+
+export interface RenderedFile {
+  /** Relative to the output directory: rules/kraken-usage.yaml, manifests/namespace.yaml, ... */
+  readonly path: string;
+  readonly content: string;
+}
+
+const MANAGED = { "app.kubernetes.io/managed-by": "kraken-lib", "app.kubernetes.io/part-of": "kraken-lib" };
+
+/** The PrometheusRule object of a rule file: Prometheus Operator loads it into Prometheus. */
+export function prometheusRuleManifest(cluster: Cluster, file: RuleFile): Record<string, unknown> {
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PrometheusRule",
+    metadata: { name: `kraken-${file.name.replace(/\.ya?ml$/, "").replace(/^kraken-/, "")}`, namespace: MONITORING_NAMESPACE, labels: { ...MANAGED, "kraken.dev/cluster": cluster.metadata.name } },
+    spec: { groups: file.groups },
+  };
+}
+
+/** The Kubernetes objects the addons stack applies besides its Helm releases, by file name. */
+export function addonManifests(cluster: Cluster): { name: string; objects: Record<string, unknown>[] }[] {
+  if (!cluster.spec.addons.monitoring.enabled) return [];
+  const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: MONITORING_NAMESPACE, labels: { ...MANAGED, "pod-security.kubernetes.io/enforce": "privileged" } } };
+  const dashboards = grafanaDashboards(cluster).map((dashboard) => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: `kraken-dashboard-${dashboard.name.replace(/\.json$/, "")}`, namespace: MONITORING_NAMESPACE, labels: { ...MANAGED, ...GRAFANA_DASHBOARD_LABEL } },
+    data: { [dashboard.name]: JSON.stringify(dashboard.json, null, 2) },
+  }));
+  const alertmanagerConfig = {
+    apiVersion: "v1",
+    kind: "Secret",
+    type: "Opaque",
+    metadata: { name: ALERTMANAGER_CONFIG_SECRET, namespace: MONITORING_NAMESPACE, labels: MANAGED },
+    // Credentials are not in it: the configuration points at files of the receivers' Secret.
+    stringData: { "alertmanager.yaml": renderAlertmanagerConfig(cluster) },
+  };
+  return [
+    { name: "namespace.yaml", objects: [namespace] },
+    { name: "prometheus-rules.yaml", objects: prometheusRuleFiles(cluster).map((file) => prometheusRuleManifest(cluster, file)) },
+    { name: "dashboards.yaml", objects: dashboards },
+    { name: "alertmanager-config.yaml", objects: [alertmanagerConfig] },
+    { name: "event-exporter.yaml", objects: eventExporterManifests(cluster) },
+  ].filter((file) => file.objects.length > 0);
+}
+
+/** The receivers' Secret as a template: its keys, and the variable each value comes from. Never values. */
+export function alertmanagerReceiversSecretTemplate(cluster: Cluster): Record<string, unknown> {
+  const variables = alertmanagerTerraformVariables(cluster);
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    type: "Opaque",
+    metadata: { name: ALERTMANAGER_SECRET.name, namespace: ALERTMANAGER_SECRET.namespace, labels: MANAGED },
+    stringData: Object.fromEntries(variables.map((variable) => [variable.key, `<${variable.env}, from $${variable.specEnv}: ${variable.what}>`])),
+  };
+}
+
+const isChartObject = (object: Record<string, unknown>): boolean => (CHART_CRD_KINDS as readonly unknown[]).includes(object.kind);
+
+/** The objects the addons stack applies itself (the chart creates the PrometheusRules and ServiceMonitors). */
+export function appliedAddonObjects(cluster: Cluster): Record<string, unknown>[] {
+  return addonManifests(cluster)
+    .flatMap((file) => file.objects)
+    .filter((object) => !isChartObject(object));
+}
+
+/** The kube-prometheus-stack release's values, with kraken-lib's rules and ServiceMonitors in them. */
+export function monitoringReleaseValues(cluster: Cluster): Record<string, unknown> {
+  const chartObjects = addonManifests(cluster)
+    .flatMap((file) => file.objects)
+    .filter(isChartObject);
+  return kubePrometheusStackReleaseValues(cluster, clusterEtcdTopology(cluster), chartObjects);
+}
+
+const yamlDocuments = (objects: readonly unknown[]): string => objects.map((object) => stringify(object, { lineWidth: 0 })).join("---\n");
+
+/** Every file of `k2 addons render`. */
+export function renderAddons(cluster: Cluster): RenderedFile[] {
+  const files: RenderedFile[] = [];
+  const monitoring = cluster.spec.addons.monitoring;
+  if (monitoring.enabled) {
+    for (const file of prometheusRuleFiles(cluster)) files.push({ path: `rules/${file.name}`, content: renderRuleFile(file) });
+    files.push({ path: "alertmanager.yaml", content: renderAlertmanagerConfig(cluster) });
+    for (const dashboard of grafanaDashboards(cluster)) files.push({ path: `dashboards/${dashboard.name}`, content: `${JSON.stringify(dashboard.json, null, 2)}\n` });
+    const charts = `# Charts: ${Object.values(MONITORING_CHARTS)
+      .map((chart) => `${chart.name} ${chart.version} from ${chart.repository}`)
+      .join("; ")}\n`;
+    files.push({ path: "values/kube-prometheus-stack.yaml", content: charts + stringify(monitoringReleaseValues(cluster), { lineWidth: 0 }) });
+    files.push({ path: "values/metrics-server.yaml", content: charts + stringify(metricsServerValues(), { lineWidth: 0 }) });
+    files.push({
+      path: "secrets/alertmanager-receivers.yaml",
+      content:
+        "# The receivers' credentials: the addons stack fills this Secret from Terraform variables (TF_VAR_...), which you\n" +
+        "# export from the environment variables the spec names. A template to review, not to apply.\n" +
+        stringify(alertmanagerReceiversSecretTemplate(cluster), { lineWidth: 0 }),
+    });
+  }
+  for (const manifest of addonManifests(cluster)) files.push({ path: `manifests/${manifest.name}`, content: yamlDocuments(manifest.objects) });
+  return files;
+}
