@@ -1043,11 +1043,87 @@ const alerting = strictObject(
   { description: "Alertmanager routing.", examples: [{ receivers: [{ name: "platform", slack: { webhookUrlEnv: "ALERTS_SLACK_WEBHOOK_URL" } }] }] },
 );
 
+const optionalEnv = (what: string, example: string) =>
+  optional(envVarName(), `- no ${what}`, {
+    description: `Environment variable that holds the ${what} where the addons stack is deployed; the value never goes in the spec.`,
+    examples: [example],
+    expected: ENV_EXPECTED,
+  });
+
+const logging = strictObject(
+  {
+    enabled: withDefault(Type.Boolean(), false, {
+      description: "Deploy the log agents (every Kubernetes node, and the etcd hosts) and the events exporter that writes Kubernetes events into the logs.",
+      examples: [true],
+    }),
+    sinks: withDefault(
+      strictObject({
+        loki: optional(
+          strictObject({
+            url: required(Type.String({ pattern: "^https?://[^\\s]+$" }), { description: "Loki's base URL (the agent pushes to /loki/api/v1/push).", examples: ["https://loki.example.com"], expected: "an http or https URL" }),
+            tenantId: optional(Type.String({ minLength: 1, maxLength: 256 }), "- no X-Scope-OrgID header", { description: "Loki tenant (X-Scope-OrgID).", examples: ["platform"] }),
+            usernameEnv: optionalEnv("Loki basic-auth user name", "LOKI_USERNAME"),
+            passwordEnv: optionalEnv("Loki basic-auth password", "LOKI_PASSWORD"),
+          }),
+          "- no Loki",
+          { description: "Ship to Grafana Loki.", examples: [{ url: "https://loki.example.com" }] },
+        ),
+        elasticsearch: optional(
+          strictObject({
+            url: required(Type.String({ pattern: "^https?://[^\\s]+$" }), { description: "Elasticsearch or OpenSearch URL.", examples: ["https://search.example.com:9200"], expected: "an http or https URL" }),
+            index: withDefault(Type.String({ pattern: "^[a-z0-9][a-z0-9_.-]*$", maxLength: 200 }), "kraken-logs", {
+              description: "Index (logstash-style prefix: a daily index <index>-YYYY.MM.DD).",
+              examples: ["prod-logs"],
+              expected: "a lower-case index name",
+            }),
+            usernameEnv: optionalEnv("Elasticsearch user name", "ES_USERNAME"),
+            passwordEnv: optionalEnv("Elasticsearch password", "ES_PASSWORD"),
+          }),
+          "- no Elasticsearch/OpenSearch",
+          { description: "Ship to Elasticsearch or OpenSearch.", examples: [{ url: "https://search.example.com:9200" }] },
+        ),
+        cloudwatch: optional(
+          strictObject({
+            region: required(Type.String({ pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]$" }), { description: "AWS region of the log group.", examples: ["us-west-2"], expected: "an AWS region such as us-west-2" }),
+            logGroup: required(Type.String({ pattern: "^[A-Za-z0-9_/.#-]+$", maxLength: 512 }), { description: "Log group; streams are per node and source.", examples: ["/kraken/prod-usw2"], expected: "a CloudWatch log group name" }),
+          }),
+          "- no CloudWatch Logs",
+          { description: "Ship to CloudWatch Logs (on AWS with the nodes' instance roles).", examples: [{ region: "us-west-2", logGroup: "/kraken/prod-usw2" }] },
+        ),
+        s3: optional(
+          strictObject({
+            bucket: required(Type.String({ pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$" }), { description: "Bucket of the archives.", examples: ["acme-log-archive"], expected: "an S3 bucket name" }),
+            region: required(Type.String({ pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]$" }), { description: "The bucket's region.", examples: ["us-west-2"], expected: "an AWS region such as us-west-2" }),
+            prefix: withDefault(Type.String({ pattern: "^[A-Za-z0-9!_.*'()/-]*$", maxLength: 200 }), "logs", { description: "Key prefix of the archives (then cluster, source and date).", examples: ["archive/k8s"], expected: "an S3 key prefix" }),
+          }),
+          "- no S3 archive",
+          { description: "Archive to S3 (gzip-compressed JSON lines).", examples: [{ bucket: "acme-log-archive", region: "us-west-2" }] },
+        ),
+      }),
+      {},
+      { description: "Where logs go: any of loki, elasticsearch, cloudwatch, s3, several at once.", examples: [{ loki: { url: "https://loki.example.com" }, s3: { bucket: "acme-log-archive", region: "us-west-2" } }] },
+    ),
+    retentionDays: withDefault(Type.Integer({ minimum: 1, maximum: 3653 }), 30, {
+      description: "How long logs should be kept: set on the CloudWatch log group, and given to the other sinks as a hint (their own retention settings decide).",
+      examples: [90],
+    }),
+    labels: withDefault(stringMap(), {}, {
+      description: "Extra labels on every record (besides cluster, node, role and the Kubernetes metadata).",
+      examples: [{ env: "prod", team: "platform" }],
+    }),
+  },
+  { description: "Logs: agents on every node and etcd host, and Kubernetes events as log records.", examples: [{ enabled: true, sinks: { loki: { url: "https://loki.example.com" } } }] },
+);
+
 const addons = strictObject(
   {
     monitoring: withDefault(monitoring, {}, {
       description: "Metrics and dashboards.",
       examples: [{ retention: "30d", storage: { sizeGib: 200 } }],
+    }),
+    logging: withDefault(logging, {}, {
+      description: "Logs of every node, the etcd hosts and the cluster's events, shipped to the sinks.",
+      examples: [{ enabled: true, sinks: { loki: { url: "https://loki.example.com" } } }],
     }),
     alerting: withDefault(alerting, {}, {
       description: "Where alerts go. Rules come with monitoring; warnings are inhibited while a critical alert of the same name fires for the same cluster and namespace.",

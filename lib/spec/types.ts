@@ -29,6 +29,7 @@ export type AwsImage = NonNullable<AwsProviderSettings["image"]>;
 export type AddonsSpec = ClusterSpec["addons"];
 export type MonitoringSpec = AddonsSpec["monitoring"];
 export type AlertingSpec = AddonsSpec["alerting"];
+export type LoggingSpec = AddonsSpec["logging"];
 export type AlertReceiver = AlertingSpec["receivers"][number];
 export type AlertRoute = AlertingSpec["routes"][number];
 export type EbsVolume = NonNullable<NodePoolSpec["machine"]["aws"]>["rootVolume"];

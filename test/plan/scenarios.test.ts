@@ -420,6 +420,13 @@ const SCENARIOS: readonly Scenario[] = [
     changes: ["addon/alerting in-place", "addon/alerting in-place"],
     exit: 2,
   },
+  {
+    name: "logging turned on",
+    previous: aws(),
+    next: aws(set({ "spec.addons.logging": { enabled: true, sinks: { loki: { url: "https://loki.example.com" } } } })),
+    changes: ["addon/logging create", "addon/logging in-place"],
+    exit: 2,
+  },
   { name: "MAAS: the machines' subnet", previous: maas(), next: maas(set({ "spec.provider.maas.network.subnetCidr": "192.168.0.0/16" })), changes: ["network blocked"], exit: 3 },
   { name: "MAAS: the wrapping TTL of later secret IDs", previous: maas(), next: maas(set({ "spec.provider.maas.vault.wrappingTtl": "4h" })), changes: ["cluster in-place"], exit: 2 },
 ];

@@ -18,6 +18,7 @@ describe("normalization", () => {
     expect(spec.state).toEqual({ backend: "local", local: { path: "terraform.test.tfstate" } });
     expect(spec.addons).toEqual({
       monitoring: { enabled: true, retention: "15d", storage: { sizeGib: 50 }, scrapeInterval: "30s", grafana: { enabled: true } },
+      logging: { enabled: false, sinks: {}, retentionDays: 30, labels: {} },
       alerting: { receivers: [], routes: [], groupBy: ["alertname", "cluster", "namespace"], repeatInterval: "4h" },
     });
   });

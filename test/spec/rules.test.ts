@@ -224,6 +224,10 @@ const RULE_CASES: Readonly<Record<string, RuleCases>> = {
       { "spec.addons.alerting": { receivers: [{ name: "ops", slack: { webhookUrlEnv: "SLACK_URL" }, pagerduty: { routingKeyEnv: "PD_KEY" } }], routes: [{ receiver: "ops", severity: "critical" }], defaultReceiver: "ops" } },
     ],
   },
+  logging: {
+    refuses: [{ changes: { "spec.addons.logging": { enabled: true } }, path: "spec.addons.logging.sinks", message: /ships nowhere/ }],
+    accepts: [{ "spec.addons.logging": { enabled: true, sinks: { loki: { url: "https://loki.example.com" }, s3: { bucket: "acme-logs", region: "us-west-2" } } } }],
+  },
   "no-secrets": {
     refuses: [
       { changes: { "metadata.labels": { key: "-----BEGIN RSA PRIVATE KEY-----" } }, path: "metadata.labels.key", message: /private key/ },
@@ -304,5 +308,12 @@ describe("maas-network", () => {
   it("refuses a subnet with host bits, and a replaced member that would keep its data", () => {
     expectProblem(setPath(maasDocument(), "spec.provider.maas.network.subnetCidr", "192.168.10.1/24"), "spec.provider.maas.network.subnetCidr", /host bits set/, "maas-network");
     expectProblem(setPath(maasDocument(), "spec.etcd.0.replaceMember", { member: 0, id: "x1", dataVolume: "keep" }), "spec.etcd[0].replaceMember.dataVolume", /must be "replace" on MAAS/, "maas-network");
+  });
+});
+
+describe("logging on MAAS", () => {
+  it("refuses the AWS sinks, which need instance roles", () => {
+    const document = setPath(maasDocument(), "spec.addons.logging", { enabled: true, sinks: { cloudwatch: { region: "us-west-2", logGroup: "/kraken/metal" } } });
+    expectProblem(document, "spec.addons.logging.sinks.cloudwatch", /MAAS machines do not have/, "logging");
   });
 });

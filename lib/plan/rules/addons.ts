@@ -44,6 +44,24 @@ export const ADDONS_RULES: readonly PlanRule[] = [
     )("monitoring-settings"),
   },
   {
+    id: "logging-enabled",
+    patterns: ["spec.addons.logging.enabled"],
+    description: "Turning logging on installs the agents and the events exporter; off uninstalls them (the sinks keep what they have).",
+    classify: eachDifference((difference) =>
+      difference.after === true
+        ? simple("addon/logging", "create", "the addons stack installs the log agent on every node and the events exporter; etcd hosts ship their journal once they are replaced (spec.etcd[].replaceMember)")
+        : simple("addon/logging", "destroy", "the addons stack uninstalls the log agents and the events exporter; the sinks keep the logs they have"),
+    )("logging-enabled"),
+  },
+  {
+    id: "logging-settings",
+    patterns: ["spec.addons.logging"],
+    description: "Sinks, retention and labels: the agents' configuration is updated in place (they restart); etcd hosts get it when they are replaced.",
+    classify: eachDifference((difference) =>
+      inPlace("addon/logging", `${difference.path.replace(/^spec\.addons\.logging\./, "")} changes: the agents' configuration is updated in place; running etcd hosts keep theirs until they are replaced`),
+    )("logging-settings"),
+  },
+  {
     id: "alerting-routing",
     patterns: ["spec.addons.alerting"],
     description: "Receivers and routes: Alertmanager's configuration (and its Secret of receiver credentials) is updated in place and reloaded.",

@@ -1,6 +1,7 @@
 /** The table of semantic rules, run in this order after the JSON Schema. */
 import { apiAccessRule } from "./access";
 import { alertingRule } from "./alerting";
+import { loggingRule } from "./logging";
 import { availabilityZonesRule, awsTagsRule, ebsVolumesRule, etcdAddressesRule, existingVpcRule, instanceArchitectureRule } from "./aws";
 import { etcdTopologyRule } from "./etcd";
 import { clusterDomainRule, kubernetesVersionRule } from "./kubernetes";
@@ -39,5 +40,6 @@ export const SPEC_RULES: readonly SpecRule[] = [
   stateBackendRule,
   certificatesRule,
   alertingRule,
+  loggingRule,
   noSecretsRule,
 ];
