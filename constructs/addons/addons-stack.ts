@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { TerraformStack } from "cdktf";
@@ -8,6 +9,7 @@ import { stateBackendConfig } from "../../lib/state/backend";
 import type { Cluster } from "../../lib/spec";
 import { addStateBackend } from "../cluster-stack";
 import { canonicalJson, specHash } from "../kraken-cluster";
+import { LoggingAddons } from "./logging-addons";
 import { MonitoringAddons } from "./monitoring-addons";
 
 /** Name and namespace of the ConfigMap that holds a cluster's applied spec, in the cluster itself. */
@@ -29,12 +31,15 @@ export interface AddonsStackOptions {
  * A cluster's in-cluster workloads, in a stack (and state) of their own, separate from the
  * infrastructure: they need the cluster running, and they change on another rhythm. It records
  * the applied spec in ConfigMap kube-system/kraken-applied-spec, so that whoever is on the cluster
- * can see what it was built from, and deploys monitoring and alerting (MonitoringAddons).
+ * can see what it was built from, and deploys monitoring and alerting (MonitoringAddons) and
+ * logging (LoggingAddons).
  */
 export class AddonsStack extends TerraformStack {
   readonly appliedSpec: ConfigMapV1;
   /** Monitoring and alerting; absent when spec.addons.monitoring.enabled is false. */
   readonly monitoring?: MonitoringAddons;
+  /** Log agents and the events logger; absent when spec.addons.logging.enabled is false. */
+  readonly logging?: LoggingAddons;
 
   constructor(scope: Construct, cluster: Cluster, options: AddonsStackOptions = {}) {
     const name = cluster.metadata.name;
@@ -56,12 +61,14 @@ export class AddonsStack extends TerraformStack {
       },
       data: { "spec.json": canonicalJson(cluster), "spec-sha256": specHash(cluster) },
     });
-    if (cluster.spec.addons.monitoring.enabled) {
-      this.monitoring = new MonitoringAddons(this, "monitoring", {
-        cluster,
-        kubeconfigPath,
-        ...(options.kubeconfigContext === undefined ? {} : { kubeconfigContext: options.kubeconfigContext }),
+    const { monitoring, logging } = cluster.spec.addons;
+    if (monitoring.enabled || logging.enabled) {
+      // Helm reaches the cluster through the same kubeconfig.
+      const helm = new HelmProvider(this, "helm", {
+        kubernetes: { configPath: kubeconfigPath, ...(options.kubeconfigContext === undefined ? {} : { configContext: options.kubeconfigContext }) },
       });
+      if (monitoring.enabled) this.monitoring = new MonitoringAddons(this, "monitoring", { cluster, helm });
+      if (logging.enabled) this.logging = new LoggingAddons(this, "logging", { cluster, helm });
     }
   }
 }

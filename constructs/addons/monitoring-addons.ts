@@ -1,7 +1,7 @@
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
-import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
+import type { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { TerraformVariable, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
@@ -10,12 +10,12 @@ import { ALERTMANAGER_SECRET, alertmanagerTerraformVariables } from "../../lib/a
 import { metricsServerValues, MONITORING_CHARTS, MONITORING_NAMESPACE, MONITORING_RELEASES } from "../../lib/addons/monitoring/values";
 import { appliedAddonObjects, monitoringReleaseValues } from "../../lib/addons/render";
 import type { Cluster } from "../../lib/spec";
+import { terraformText } from "../terraform-text";
 
 export interface MonitoringAddonsProps {
   readonly cluster: Cluster;
-  /** How Helm reaches the cluster: the addons stack's kubeconfig. */
-  readonly kubeconfigPath: string;
-  readonly kubeconfigContext?: string;
+  /** The addons stack's Helm provider. */
+  readonly helm: HelmProvider;
 }
 
 /**
@@ -35,9 +35,7 @@ export class MonitoringAddons extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringAddonsProps) {
     super(scope, id);
     const { cluster } = props;
-    this.helm = new HelmProvider(this, "helm", {
-      kubernetes: { configPath: props.kubeconfigPath, ...(props.kubeconfigContext === undefined ? {} : { configContext: props.kubeconfigContext }) },
-    });
+    this.helm = props.helm;
     this.namespace = new NamespaceV1(this, "namespace", {
       metadata: { name: MONITORING_NAMESPACE, labels: { "app.kubernetes.io/managed-by": "kraken-lib", "pod-security.kubernetes.io/enforce": "privileged" } },
     });
@@ -74,7 +72,8 @@ export class MonitoringAddons extends Construct {
       repository: MONITORING_CHARTS.kubePrometheusStack.repository,
       version: MONITORING_CHARTS.kubePrometheusStack.version,
       namespace: MONITORING_NAMESPACE,
-      values: [stringify(monitoringReleaseValues(cluster), { lineWidth: 0 })],
+      // Literal text for Terraform: a ${ in rule annotations or dashboards must not be evaluated.
+      values: [terraformText(stringify(monitoringReleaseValues(cluster), { lineWidth: 0 }))],
       wait: true,
       timeout: 900,
       provider: this.helm,

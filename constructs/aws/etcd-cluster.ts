@@ -4,6 +4,7 @@ import { NetworkInterface } from "@cdktf/provider-aws/lib/network-interface";
 import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VolumeAttachment } from "@cdktf/provider-aws/lib/volume-attachment";
 import { Construct } from "constructs";
+import { etcdLogAgent } from "../../lib/addons/logging/etcd-agent";
 import { resourceTags } from "../../lib/aws/tags";
 import { awsProviderShell, renderEtcdMemberUserData, type EtcdClusterTopology } from "../../lib/bootstrap";
 import { etcdMemberAddresses, type Cluster, type EtcdClusterSpec } from "../../lib/spec";
@@ -69,6 +70,7 @@ export class EtcdCluster extends Construct {
 
     this.clientUrls = topology.clientUrls;
     const replacement = etcd.replaceMember;
+    const logAgent = etcdLogAgent(cluster, etcd.name);
     this.members = addresses.map((address) => {
       const member = topology.members[address.member]!;
       const zone = props.network.zones[address.zoneIndex]!;
@@ -112,6 +114,7 @@ export class EtcdCluster extends Construct {
         providerEnvironment: { AWS_REGION: aws.region, ETCD_VOLUME_ID: dataVolume.id },
         secretId: props.secretName,
         ...(props.backupBucket === undefined ? {} : { backupBucket: props.backupBucket }),
+        ...(logAgent === undefined ? {} : { logAgent }),
       });
       const instance = new Instance(this, `${member.name}-instance`, {
         ami: props.images.imageId(machine.image),

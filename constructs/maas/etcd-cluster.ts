@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { etcdLogAgent } from "../../lib/addons/logging/etcd-agent";
 import { renderEtcdMemberUserData, type EtcdClusterTopology } from "../../lib/bootstrap";
 import type { Cluster, EtcdClusterSpec } from "../../lib/spec";
 import { replacementTrigger } from "../replacement-trigger";
@@ -37,6 +38,7 @@ export class MaasEtcdCluster extends Construct {
     const machine = etcd.machine.maas!;
     const replacement = etcd.replaceMember;
     this.clientUrls = topology.clientUrls;
+    const logAgent = etcdLogAgent(cluster, etcd.name);
     this.members = topology.members.map((member, index) => {
       const targeted = replacement?.member === index;
       const trigger = replacementTrigger(this, `${member.name}-replacement`, targeted ? replacement.id : undefined);
@@ -57,6 +59,7 @@ export class MaasEtcdCluster extends Construct {
             ...bootstrap,
             providerEnvironment: { ...bootstrap.providerEnvironment, ETCD_DATA_DEVICE: machine.dataDevice ?? "" },
             localBackups: true,
+            ...(logAgent === undefined ? {} : { logAgent }),
           }),
       });
       return { name: member.name, address: member.host, node };

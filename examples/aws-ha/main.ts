@@ -55,6 +55,16 @@ export function addAwsHaStack(app: App): ClusterStack {
         },
       ],
       state: { backend: "local" },
+      addons: {
+        logging: {
+          enabled: true,
+          sinks: {
+            loki: { url: "https://loki.example.com", tenantId: "platform", usernameEnv: "LOKI_USERNAME", passwordEnv: "LOKI_PASSWORD" },
+            s3: { bucket: "acme-log-archive", region: "us-west-2" },
+          },
+          labels: { env: "prod" },
+        },
+      },
     },
   });
 

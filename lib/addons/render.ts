@@ -6,6 +6,8 @@ import { stringify } from "yaml";
 import { clusterEtcdTopology } from "../etcd/cluster-topology";
 import type { Cluster } from "../spec";
 import { ALERTMANAGER_SECRET, alertmanagerTerraformVariables, renderAlertmanagerConfig } from "./alerting/alertmanager";
+import { etcdHostAgent, FLUENT_BIT_CHART, fluentBitConfig, fluentBitValues, LOGGING_NAMESPACE, LOGGING_SECRET, loggingSecretKeys, loggingSecretVariable } from "./logging/fluent-bit";
+import { eventsExporterManifests } from "./logging/events-exporter";
 import { grafanaDashboards } from "./monitoring/dashboards";
 import { eventExporterManifests } from "./monitoring/event-exporter";
 import { prometheusRuleFiles, renderRuleFile, type RuleFile } from "./monitoring/rules";
@@ -37,8 +39,14 @@ export function prometheusRuleManifest(cluster: Cluster, file: RuleFile): Record
   };
 }
 
-/** The Kubernetes objects the addons stack applies besides its Helm releases, by file name. */
+/** Every Kubernetes object of the addons besides the Helm charts' own, by file name: monitoring's and logging's. */
 export function addonManifests(cluster: Cluster): { name: string; objects: Record<string, unknown>[] }[] {
+  const logging = cluster.spec.addons.logging.enabled ? [{ name: "logging-events.yaml", objects: eventsExporterManifests(cluster) }] : [];
+  return [...monitoringManifests(cluster), ...logging];
+}
+
+/** Monitoring's objects, by file name (the chart makes the PrometheusRules and ServiceMonitors from its values). */
+export function monitoringManifests(cluster: Cluster): { name: string; objects: Record<string, unknown>[] }[] {
   if (!cluster.spec.addons.monitoring.enabled) return [];
   const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: MONITORING_NAMESPACE, labels: { ...MANAGED, "pod-security.kubernetes.io/enforce": "privileged" } } };
   const dashboards = grafanaDashboards(cluster).map((dashboard) => ({
@@ -78,22 +86,47 @@ export function alertmanagerReceiversSecretTemplate(cluster: Cluster): Record<st
 
 const isChartObject = (object: Record<string, unknown>): boolean => (CHART_CRD_KINDS as readonly unknown[]).includes(object.kind);
 
-/** The objects the addons stack applies itself (the chart creates the PrometheusRules and ServiceMonitors). */
+/** Monitoring's objects the addons stack applies itself (the chart creates the PrometheusRules and ServiceMonitors). */
 export function appliedAddonObjects(cluster: Cluster): Record<string, unknown>[] {
-  return addonManifests(cluster)
+  return monitoringManifests(cluster)
     .flatMap((file) => file.objects)
     .filter((object) => !isChartObject(object));
 }
 
 /** The kube-prometheus-stack release's values, with kraken-lib's rules and ServiceMonitors in them. */
 export function monitoringReleaseValues(cluster: Cluster): Record<string, unknown> {
-  const chartObjects = addonManifests(cluster)
+  const chartObjects = monitoringManifests(cluster)
     .flatMap((file) => file.objects)
     .filter(isChartObject);
   return kubePrometheusStackReleaseValues(cluster, clusterEtcdTopology(cluster), chartObjects);
 }
 
 const yamlDocuments = (objects: readonly unknown[]): string => objects.map((object) => stringify(object, { lineWidth: 0 })).join("---\n");
+
+/** The log agents' configuration: the nodes' (Fluent Bit chart values and config) and each etcd cluster's hosts'. */
+function loggingFiles(cluster: Cluster): RenderedFile[] {
+  const config = fluentBitConfig(cluster);
+  const sinks = {
+    apiVersion: "v1",
+    kind: "Secret",
+    type: "Opaque",
+    metadata: { name: LOGGING_SECRET, namespace: LOGGING_NAMESPACE, labels: MANAGED },
+    stringData: Object.fromEntries(loggingSecretKeys(cluster).map((key) => [key.key, `<TF_VAR_${loggingSecretVariable(key)}, from $${key.env}: ${key.what}>`])),
+  };
+  return [
+    { path: "values/fluent-bit.yaml", content: `# Chart: ${FLUENT_BIT_CHART.name} ${FLUENT_BIT_CHART.version} from ${FLUENT_BIT_CHART.repository}\n${stringify(fluentBitValues(cluster), { lineWidth: 0 })}` },
+    { path: "logging/fluent-bit.conf", content: [config.service, config.inputs, config.filters, config.outputs].join("\n") },
+    { path: "logging/parsers.conf", content: config.parsers },
+    ...cluster.spec.etcd.map((etcd) => ({ path: `logging/etcd-${etcd.name}-hosts.conf`, content: etcdHostAgent(cluster, etcd.name).config })),
+    {
+      path: "secrets/logging-sinks.yaml",
+      content:
+        "# The sinks' credentials: the addons stack fills this Secret from Terraform variables (TF_VAR_...), which you\n" +
+        "# export from the environment variables the spec names. A template to review, not to apply.\n" +
+        stringify(sinks, { lineWidth: 0 }),
+    },
+  ];
+}
 
 /** Every file of `k2 addons render`. */
 export function renderAddons(cluster: Cluster): RenderedFile[] {
@@ -116,6 +149,7 @@ export function renderAddons(cluster: Cluster): RenderedFile[] {
         stringify(alertmanagerReceiversSecretTemplate(cluster), { lineWidth: 0 }),
     });
   }
+  if (cluster.spec.addons.logging.enabled) files.push(...loggingFiles(cluster));
   for (const manifest of addonManifests(cluster)) files.push({ path: `manifests/${manifest.name}`, content: yamlDocuments(manifest.objects) });
   return files;
 }

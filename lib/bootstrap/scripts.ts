@@ -209,6 +209,12 @@ if [ -f /etc/systemd/system/etcd-snapshot.timer ]; then
     log "snapshots stay on the leader, in /var/lib/etcd/snapshots, for \${BACKUP_RETENTION_DAYS:-?} days: copy them off the machines"
   fi
 fi
+# The log agent (spec.addons.logging): a member that cannot ship its logs still serves.
+if [ -f /usr/local/lib/kraken/log-agent.sh ]; then
+  # shellcheck source=/dev/null
+  . /usr/local/lib/kraken/log-agent.sh
+  install_log_agent || log "WARNING: the log agent did not install; etcd runs, but this host's journal is not shipped"
+fi
 `;
 
 /**

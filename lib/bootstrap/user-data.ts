@@ -92,6 +92,8 @@ export function renderEtcdMemberUserData(
     readonly backupBucket?: string;
     /** Snapshots stay on the member's data disk, pruned after the retention (MAAS: no bucket). */
     readonly localBackups?: boolean;
+    /** The log agent (spec.addons.logging): log-agent.sh defining install_log_agent, and its files. */
+    readonly logAgent?: { readonly script: string; readonly files: readonly CloudConfigFile[] };
   },
 ): string {
   const config = etcdMemberConfig(context.topology, context.memberIndex, memberInitialState(context.etcd, context.memberIndex));
@@ -114,6 +116,7 @@ export function renderEtcdMemberUserData(
           { path: `${KRAKEN_LIB_DIR}/etcd-snapshot.sh`, content: ETCD_SNAPSHOT_SH, permissions: "0755" },
         ]
       : []),
+    ...(context.logAgent ? [{ path: `${KRAKEN_LIB_DIR}/log-agent.sh`, content: context.logAgent.script, permissions: "0644" }, ...context.logAgent.files] : []),
     ...scriptFiles(context, ETCD_MEMBER_SH, "etcd-member.sh"),
   ];
   return userData(files, "etcd-member.sh");

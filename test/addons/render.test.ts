@@ -75,9 +75,10 @@ describe("rendered Kubernetes objects", () => {
   const objects = addonManifests(awsHa).flatMap((file) => file.objects);
 
   it("cover the namespace, the rules, the dashboards, Alertmanager's configuration and the events exporter", () => {
-    expect(objects.map((object) => object.kind).sort()).toEqual(
-      ["ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "Namespace", "PrometheusRule", "PrometheusRule", "PrometheusRule", "Secret", "Service", "ServiceAccount", "ServiceMonitor"].sort(),
-    );
+    const monitoring = ["ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "Namespace", "PrometheusRule", "PrometheusRule", "PrometheusRule", "Secret", "Service", "ServiceAccount", "ServiceMonitor"];
+    // The example ships logs too: the events logger's objects.
+    const logging = ["ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "Namespace", "ServiceAccount"];
+    expect(objects.map((object) => object.kind).sort()).toEqual([...monitoring, ...logging].sort());
   });
 
   it("validate against the Kubernetes and Prometheus Operator OpenAPI schemas", () => {
@@ -156,12 +157,31 @@ describe("k2 addons render", () => {
     expect(readdirSync(foreign)).toEqual(["notes.txt"]);
   });
 
+  it("writes the logging manifests, the agents' configuration and the sinks' Secret template (no credential)", () => {
+    const files = new Map(renderAddons(awsHa).map((file) => [file.path, file.content]));
+    for (const path of ["manifests/logging-events.yaml", "values/fluent-bit.yaml", "logging/fluent-bit.conf", "logging/parsers.conf", "logging/etcd-main-hosts.conf", "logging/etcd-events-hosts.conf", "secrets/logging-sinks.yaml"]) {
+      expect(files.has(path), path).toBe(true);
+    }
+    expect(files.get("logging/fluent-bit.conf")).toMatch(/\[OUTPUT\][^[]*Name\s+loki/);
+    expect(files.get("logging/etcd-main-hosts.conf")).toContain("_SYSTEMD_UNIT=etcd.service");
+    expect(files.get("secrets/logging-sinks.yaml")).toContain("<TF_VAR_logging_loki_password, from $LOKI_PASSWORD");
+  });
+
+  it("places the log agent on every node: the control plane and the GPU pool's taint, with no toleration written by hand", () => {
+    const values = parseAllDocuments(renderAddons(awsHa).find((file) => file.path === "values/fluent-bit.yaml")!.content)[0]!.toJSON() as { tolerations: { key: string; effect: string }[] };
+    const keys = values.tolerations.map((toleration) => `${toleration.key}:${toleration.effect}`);
+    expect(keys).toContain("node-role.kubernetes.io/control-plane:NoSchedule");
+    expect(keys).toContain("nvidia.com/gpu:NoSchedule");
+    // Every taint of every pool, whatever the spec says.
+    for (const pool of awsHa.spec.nodePools) for (const taint of pool.taints) expect(keys).toContain(`${taint.key}:${taint.effect}`);
+  });
+
   it("renders one directory per cluster for a fleet, and nothing but a marker when monitoring is off", () => {
     const out = join(work, "fleet");
     const result = runK2(["addons", "render", EXAMPLES.awsHa, EXAMPLES.maasBareMetal, "--out", out]);
     expect(result.status, result.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual([".k2-addons-render", "metal-dc1", "prod-usw2"]);
-    const off = defineCluster(setPath(JSON.parse(JSON.stringify(awsHa)) as ClusterDocumentInput, "spec.addons.monitoring.enabled", false));
+    const off = defineCluster(setPath(setPath(JSON.parse(JSON.stringify(awsHa)) as ClusterDocumentInput, "spec.addons.monitoring.enabled", false), "spec.addons.logging.enabled", false));
     expect(renderAddons(off)).toEqual([]);
   });
 });

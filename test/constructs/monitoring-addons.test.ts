@@ -10,6 +10,7 @@ import { parse } from "yaml";
 import { AddonsStack } from "../../constructs/addons/addons-stack";
 import { defineCluster, loadClusterFiles, type ClusterDocumentInput } from "../../lib/spec";
 import { EXAMPLES, setPath } from "../util";
+import { decodeTerraformText } from "./fixtures";
 
 interface Release {
   readonly name: string;
@@ -36,7 +37,12 @@ function synth(edit?: (document: ClusterDocumentInput) => void): { json: AddonsJ
   return { json: JSON.parse(text) as AddonsJson, text };
 }
 
-const releases = (json: AddonsJson) => Object.values(json.resource.helm_release ?? {}) as unknown as Release[];
+const releases = (json: AddonsJson) => (Object.values(json.resource.helm_release ?? {}) as unknown as Release[]).filter((release) => release.chart !== "fluent-bit");
+
+/** A release's values as the chart gets them: Terraform decodes the base64decode literals terraformText makes. */
+function valuesOf(release: Release): unknown {
+  return parse(decodeTerraformText(release.values[0]!));
+}
 
 describe("MonitoringAddons", () => {
   const { json, text } = synth();
@@ -51,7 +57,7 @@ describe("MonitoringAddons", () => {
   });
 
   it("gives Prometheus the spec's retention and storage, the cluster label, kraken-lib's rules and the etcd and events jobs", () => {
-    const values = parse(releases(json)[0]!.values[0]!) as {
+    const values = valuesOf(releases(json)[0]!) as {
       prometheus: { prometheusSpec: { retention: string; externalLabels: Record<string, string>; storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: string } } } } }; additionalScrapeConfigs: { job_name: string }[] }; additionalServiceMonitors: { name: string }[] };
       additionalPrometheusRulesMap: Record<string, { groups: { name: string; rules: { record?: string; alert?: string }[] }[] }>;
     };
@@ -69,13 +75,13 @@ describe("MonitoringAddons", () => {
     expect(manifests.some((id) => id.includes("configmap-kraken-dashboard-kraken-usage"))).toBe(true);
     expect(manifests.some((id) => id.includes("deployment-event-exporter"))).toBe(true);
     const secrets = Object.values(json.resource.kubernetes_secret_v1 ?? {}) as { metadata: { name: string } }[];
-    expect(secrets.map((secret) => secret.metadata.name).sort()).toEqual(["alertmanager-kraken-config", "alertmanager-kraken-receivers"]);
+    expect(secrets.map((secret) => secret.metadata.name).sort()).toEqual(["alertmanager-kraken-config", "alertmanager-kraken-receivers", "fluent-bit-sinks"]);
     expect(releases(json)[0]!.depends_on!.length).toBeGreaterThanOrEqual(5);
   });
 
   it("hands Terraform only its own references: no literal ${ or %{ that it would evaluate", () => {
     const expressions = [...text.matchAll(/\$\{([^}]*)\}/g)].map((match) => match[1]!);
-    for (const expression of expressions) expect(expression).toMatch(/^(var\.[a-z0-9_]+|[a-z_0-9]+\.[A-Za-z0-9_-]+(\.[a-z_0-9[\]]+)*)$/);
+    for (const expression of expressions) expect(expression).toMatch(/^(var\.[a-z0-9_]+|[a-z_0-9]+\.[A-Za-z0-9_-]+(\.[a-z_0-9[\]]+)*|base64decode\(\\?"[A-Za-z0-9+/=]+\\?"\))$/);
     expect(text).not.toContain("%{");
   });
 
@@ -93,7 +99,12 @@ describe("MonitoringAddons", () => {
 
   it("deploys no monitoring when the spec turns it off", () => {
     const { json: off } = synth((document) => setPath(document, "spec.addons.monitoring.enabled", false));
-    expect(off.resource.helm_release).toBeUndefined();
-    expect(off.provider.helm).toBeUndefined();
+    expect(releases(off)).toEqual([]);
+    const { json: none } = synth((document) => {
+      setPath(document, "spec.addons.monitoring.enabled", false);
+      setPath(document, "spec.addons.logging.enabled", false);
+    });
+    expect(none.resource.helm_release).toBeUndefined();
+    expect(none.provider.helm).toBeUndefined();
   });
 });
