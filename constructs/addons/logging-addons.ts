@@ -1,10 +1,9 @@
 import type { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { Release } from "@cdktf/provider-helm/lib/release";
-import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
-import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
-import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
-import { TerraformVariable } from "cdktf";
+import type { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import type { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { Construct } from "constructs";
+import { addonNamespace, applyObjects, credentialsSecret } from "./addon-objects";
 import { stringify } from "yaml";
 import { eventsExporterManifests } from "../../lib/addons/logging/events-exporter";
 import { FLUENT_BIT_CHART, fluentBitValues, LOGGING_NAMESPACE, LOGGING_SECRET, loggingSecretKeys, loggingSecretVariable } from "../../lib/addons/logging/fluent-bit";
@@ -31,28 +30,16 @@ export class LoggingAddons extends Construct {
   constructor(scope: Construct, id: string, props: LoggingAddonsProps) {
     super(scope, id);
     const { cluster } = props;
-    this.namespace = new NamespaceV1(this, "namespace", {
-      metadata: { name: LOGGING_NAMESPACE, labels: { "app.kubernetes.io/managed-by": "kraken-lib", "pod-security.kubernetes.io/enforce": "privileged" } },
+    this.namespace = addonNamespace(this, LOGGING_NAMESPACE);
+    this.sinksSecret = credentialsSecret(this, "sinks", {
+      name: LOGGING_SECRET,
+      namespace: this.namespace,
+      credentials: loggingSecretKeys(cluster).map((key) => {
+        const variable = loggingSecretVariable(key);
+        return { variable, key: key.key, description: `${key.what} of the log sinks: export TF_VAR_${variable}="$${key.env}" (docs/logging.md)` };
+      }),
     });
-    const data: Record<string, string> = {};
-    for (const key of loggingSecretKeys(cluster)) {
-      const name = loggingSecretVariable(key);
-      const value = new TerraformVariable(this, name, {
-        type: "string",
-        sensitive: true,
-        nullable: false,
-        description: `${key.what} of the log sinks: export TF_VAR_${name}="$${key.env}" (docs/logging.md)`,
-      });
-      value.overrideLogicalId(name);
-      data[key.key] = value.stringValue;
-    }
-    this.sinksSecret = new SecretV1(this, "sinks", {
-      metadata: { name: LOGGING_SECRET, namespace: this.namespace.metadata.name, labels: { "app.kubernetes.io/managed-by": "kraken-lib" } },
-      data,
-    });
-    const logger = eventsExporterManifests(cluster)
-      .filter((object) => object.kind !== "Namespace")
-      .map((object) => new Manifest(this, `${String(object.kind).toLowerCase()}-${(object.metadata as { name: string }).name}`, { manifest: object, dependsOn: [this.namespace] }));
+    const logger = applyObjects(this, eventsExporterManifests(cluster), this.namespace);
     this.agentRelease = new Release(this, "fluent-bit", {
       name: "fluent-bit",
       chart: FLUENT_BIT_CHART.name,

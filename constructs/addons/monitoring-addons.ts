@@ -1,10 +1,9 @@
-import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
-import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
-import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
+import type { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import type { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import type { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { Release } from "@cdktf/provider-helm/lib/release";
-import { TerraformVariable, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { addonNamespace, applyObjects, credentialsSecret } from "./addon-objects";
 import { stringify } from "yaml";
 import { ALERTMANAGER_SECRET, alertmanagerTerraformVariables } from "../../lib/addons/alerting/alertmanager";
 import { metricsServerValues, MONITORING_CHARTS, MONITORING_NAMESPACE, MONITORING_RELEASES } from "../../lib/addons/monitoring/values";
@@ -36,36 +35,18 @@ export class MonitoringAddons extends Construct {
     super(scope, id);
     const { cluster } = props;
     this.helm = props.helm;
-    this.namespace = new NamespaceV1(this, "namespace", {
-      metadata: { name: MONITORING_NAMESPACE, labels: { "app.kubernetes.io/managed-by": "kraken-lib", "pod-security.kubernetes.io/enforce": "privileged" } },
-    });
+    this.namespace = addonNamespace(this, MONITORING_NAMESPACE);
     // One sensitive variable per credential: export TF_VAR_alerting_<key> from the variable the spec names.
-    const data: Record<string, string> = {};
-    for (const variable of alertmanagerTerraformVariables(cluster)) {
-      const value = new TerraformVariable(this, variable.variable, {
-        type: "string",
-        sensitive: true,
-        nullable: false,
+    this.receiversSecret = credentialsSecret(this, "receivers", {
+      name: ALERTMANAGER_SECRET.name,
+      namespace: this.namespace,
+      credentials: alertmanagerTerraformVariables(cluster).map((variable) => ({
+        variable: variable.variable,
+        key: variable.key,
         description: `${variable.what} of alert receiver ${variable.receiver}: export ${variable.env}="$${variable.specEnv}" (docs/alerting.md)`,
-      });
-      value.overrideLogicalId(variable.variable);
-      data[variable.key] = value.stringValue;
-    }
-    this.receiversSecret = new SecretV1(this, "receivers", {
-      metadata: { name: ALERTMANAGER_SECRET.name, namespace: this.namespace.metadata.name, labels: { "app.kubernetes.io/managed-by": "kraken-lib" } },
-      data,
+      })),
     });
-    const objects: ITerraformDependable[] = appliedAddonObjects(cluster)
-      .filter((object) => object.kind !== "Namespace")
-      .map((object) => {
-        const metadata = object.metadata as { name: string; namespace: string; labels?: Record<string, string> };
-        const id = `${String(object.kind).toLowerCase()}-${metadata.name}`;
-        // The API never returns a Secret's stringData, which kubernetes_manifest would then plan again and again.
-        if (object.kind === "Secret") {
-          return new SecretV1(this, id, { metadata: { name: metadata.name, namespace: metadata.namespace, ...(metadata.labels ? { labels: metadata.labels } : {}) }, data: object.stringData as Record<string, string>, dependsOn: [this.namespace] });
-        }
-        return new Manifest(this, id, { manifest: object, dependsOn: [this.namespace] });
-      });
+    const objects = applyObjects(this, appliedAddonObjects(cluster), this.namespace);
     this.monitoringRelease = new Release(this, "kube-prometheus-stack", {
       name: MONITORING_RELEASES.kubePrometheusStack,
       chart: MONITORING_CHARTS.kubePrometheusStack.name,

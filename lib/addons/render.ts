@@ -72,15 +72,21 @@ export function monitoringManifests(cluster: Cluster): { name: string; objects: 
   ].filter((file) => file.objects.length > 0);
 }
 
-/** The receivers' Secret as a template: its keys, and the variable each value comes from. Never values. */
-export function alertmanagerReceiversSecretTemplate(cluster: Cluster): Record<string, unknown> {
-  const variables = alertmanagerTerraformVariables(cluster);
-  return {
+/** A credentials Secret as a file to review: its keys and the variable each value comes from, never values. */
+function secretTemplateFile(path: string, what: string, name: string, namespace: string, entries: readonly { key: string; variable: string; specEnv: string; what: string }[]): RenderedFile {
+  const secret = {
     apiVersion: "v1",
     kind: "Secret",
     type: "Opaque",
-    metadata: { name: ALERTMANAGER_SECRET.name, namespace: ALERTMANAGER_SECRET.namespace, labels: MANAGED },
-    stringData: Object.fromEntries(variables.map((variable) => [variable.key, `<${variable.env}, from $${variable.specEnv}: ${variable.what}>`])),
+    metadata: { name, namespace, labels: MANAGED },
+    stringData: Object.fromEntries(entries.map((entry) => [entry.key, `<TF_VAR_${entry.variable}, from $${entry.specEnv}: ${entry.what}>`])),
+  };
+  return {
+    path,
+    content:
+      `# ${what}: the addons stack fills this Secret from Terraform variables (TF_VAR_...), which you\n` +
+      "# export from the environment variables the spec names. A template to review, not to apply.\n" +
+      stringify(secret, { lineWidth: 0 }),
   };
 }
 
@@ -106,25 +112,18 @@ const yamlDocuments = (objects: readonly unknown[]): string => objects.map((obje
 /** The log agents' configuration: the nodes' (Fluent Bit chart values and config) and each etcd cluster's hosts'. */
 function loggingFiles(cluster: Cluster): RenderedFile[] {
   const config = fluentBitConfig(cluster);
-  const sinks = {
-    apiVersion: "v1",
-    kind: "Secret",
-    type: "Opaque",
-    metadata: { name: LOGGING_SECRET, namespace: LOGGING_NAMESPACE, labels: MANAGED },
-    stringData: Object.fromEntries(loggingSecretKeys(cluster).map((key) => [key.key, `<TF_VAR_${loggingSecretVariable(key)}, from $${key.env}: ${key.what}>`])),
-  };
   return [
     { path: "values/fluent-bit.yaml", content: `# Chart: ${FLUENT_BIT_CHART.name} ${FLUENT_BIT_CHART.version} from ${FLUENT_BIT_CHART.repository}\n${stringify(fluentBitValues(cluster), { lineWidth: 0 })}` },
     { path: "logging/fluent-bit.conf", content: [config.service, config.inputs, config.filters, config.outputs].join("\n") },
     { path: "logging/parsers.conf", content: config.parsers },
     ...cluster.spec.etcd.map((etcd) => ({ path: `logging/etcd-${etcd.name}-hosts.conf`, content: etcdHostAgent(cluster, etcd.name).config })),
-    {
-      path: "secrets/logging-sinks.yaml",
-      content:
-        "# The sinks' credentials: the addons stack fills this Secret from Terraform variables (TF_VAR_...), which you\n" +
-        "# export from the environment variables the spec names. A template to review, not to apply.\n" +
-        stringify(sinks, { lineWidth: 0 }),
-    },
+    secretTemplateFile(
+      "secrets/logging-sinks.yaml",
+      "The sinks' credentials",
+      LOGGING_SECRET,
+      LOGGING_NAMESPACE,
+      loggingSecretKeys(cluster).map((key) => ({ key: key.key, variable: loggingSecretVariable(key), specEnv: key.env, what: key.what })),
+    ),
   ];
 }
 
@@ -141,13 +140,15 @@ export function renderAddons(cluster: Cluster): RenderedFile[] {
       .join("; ")}\n`;
     files.push({ path: "values/kube-prometheus-stack.yaml", content: charts + stringify(monitoringReleaseValues(cluster), { lineWidth: 0 }) });
     files.push({ path: "values/metrics-server.yaml", content: charts + stringify(metricsServerValues(), { lineWidth: 0 }) });
-    files.push({
-      path: "secrets/alertmanager-receivers.yaml",
-      content:
-        "# The receivers' credentials: the addons stack fills this Secret from Terraform variables (TF_VAR_...), which you\n" +
-        "# export from the environment variables the spec names. A template to review, not to apply.\n" +
-        stringify(alertmanagerReceiversSecretTemplate(cluster), { lineWidth: 0 }),
-    });
+    files.push(
+      secretTemplateFile(
+        "secrets/alertmanager-receivers.yaml",
+        "The receivers' credentials",
+        ALERTMANAGER_SECRET.name,
+        ALERTMANAGER_SECRET.namespace,
+        alertmanagerTerraformVariables(cluster).map((variable) => ({ key: variable.key, variable: variable.variable, specEnv: variable.specEnv, what: variable.what })),
+      ),
+    );
   }
   if (cluster.spec.addons.logging.enabled) files.push(...loggingFiles(cluster));
   for (const manifest of addonManifests(cluster)) files.push({ path: `manifests/${manifest.name}`, content: yamlDocuments(manifest.objects) });
