@@ -5,6 +5,7 @@
  * @see https://kubernetes.io/docs/reference/config-api/kubeadm-config.v1beta4/
  */
 import { stringify } from "yaml";
+import { auditApiServerArgs, auditApiServerVolumes } from "./audit";
 
 export const KUBEADM_API_VERSION = "kubeadm.k8s.io/v1beta4";
 
@@ -54,7 +55,8 @@ export function etcdServersOverrides(overrides: ClusterConfigurationInput["etcdO
 }
 
 function clusterConfiguration(input: ClusterConfigurationInput): object {
-  const apiServerArgs: Arg[] = [];
+  // Every API server writes the audit log (audit.ts); the log agent ships it (docs/logging.md).
+  const apiServerArgs: Arg[] = auditApiServerArgs();
   if (input.etcdOverrides.length > 0) apiServerArgs.push({ name: "etcd-servers-overrides", value: etcdServersOverrides(input.etcdOverrides) });
   return {
     apiVersion: KUBEADM_API_VERSION,
@@ -64,7 +66,7 @@ function clusterConfiguration(input: ClusterConfigurationInput): object {
     controlPlaneEndpoint: input.controlPlaneEndpoint,
     networking: { podSubnet: input.podSubnet, serviceSubnet: input.serviceSubnet, dnsDomain: input.dnsDomain },
     etcd: { external: { endpoints: [...input.etcd.endpoints], caFile: input.etcd.caFile, certFile: input.etcd.certFile, keyFile: input.etcd.keyFile } },
-    apiServer: { certSANs: [...input.certSans], ...(apiServerArgs.length > 0 ? { extraArgs: apiServerArgs } : {}) },
+    apiServer: { certSANs: [...input.certSans], extraArgs: apiServerArgs, extraVolumes: auditApiServerVolumes() },
     controllerManager: { extraArgs: [{ name: "node-cidr-mask-size", value: String(input.nodeCidrMaskSize) }] },
   };
 }

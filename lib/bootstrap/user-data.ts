@@ -6,6 +6,8 @@
 import type { Cluster, EtcdClusterSpec, NodePoolSpec } from "../spec";
 import { CALICO_VERSION, minorOf, parseVersion } from "../spec";
 import { renderCloudConfig, renderEnvironmentFile, type CloudConfigFile } from "./cloud-config";
+import { AUDIT_POLICY_FILE, renderAuditPolicy } from "./audit";
+import { withoutCommentLines } from "./compact";
 import { renderEtcdMemberConfig } from "./etcd-member";
 import { KUBE_VIP_MANIFEST, KUBE_VIP_SCRIPT, KUBE_VIP_SH, renderKubeVipManifest, type KubeVipInput } from "./kube-vip";
 import {
@@ -75,9 +77,10 @@ function kubernetesVersionEnvironment(version: string): Record<string, string> {
   return { KUBERNETES_MINOR: minorOf(version) ?? version, KUBERNETES_VERSION: parseVersion(version)?.patch === undefined ? "" : version };
 }
 
+/** Scripts (bash, python) go to the machine without their comment lines (compact.ts). */
 function userData(files: CloudConfigFile[], scriptName: string): string {
   return renderCloudConfig({
-    writeFiles: files,
+    writeFiles: files.map((file) => (/\.(sh|py)$/.test(file.path) ? { ...file, content: withoutCommentLines(file.content) } : file)),
     runcmd: [["bash", `${KRAKEN_LIB_DIR}/${scriptName}`]],
   });
 }
@@ -189,6 +192,7 @@ export function renderControlPlaneUserData(
     { path: `${KRAKEN_DIR}/kubeadm-init.yaml`, content: renderKubeadmInitConfig(configuration, node), permissions: "0600" },
     { path: `${KRAKEN_DIR}/kubeadm-join.yaml`, content: renderKubeadmControlPlaneJoinConfig(configuration, node), permissions: "0600" },
     { path: `${KRAKEN_DIR}/kubeadm-cluster.yaml`, content: renderKubeadmClusterConfig(configuration), permissions: "0600" },
+    { path: AUDIT_POLICY_FILE, content: renderAuditPolicy(), permissions: "0600" },
     { path: `${KRAKEN_LIB_DIR}/control-plane-lib.sh`, content: CONTROL_PLANE_LIB_SH, permissions: "0644" },
     { path: `${KRAKEN_LIB_DIR}/kube-facts.py`, content: KUBE_FACTS_PY, permissions: "0644" },
     ...(context.kubeVip

@@ -2,7 +2,7 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { CALICO_VERSION } from "../../lib/spec";
-import { CLUSTER_ENV, ETCD_ENV, KRAKEN_DIR, KRAKEN_LIB_DIR, PLACEHOLDERS, renderEtcdMemberUserData, awsProviderShell } from "../../lib/bootstrap";
+import { AUDIT_POLICY_FILE, CLUSTER_ENV, ETCD_ENV, KRAKEN_DIR, KRAKEN_LIB_DIR, PLACEHOLDERS, renderEtcdMemberUserData, awsProviderShell } from "../../lib/bootstrap";
 import { generateBootstrapToken } from "../../lib/pki";
 import {
   API_HOST,
@@ -39,6 +39,7 @@ const FILES_BY_ROLE: Readonly<Record<Role, readonly string[]>> = {
     `${KRAKEN_DIR}/kubeadm-init.yaml`,
     `${KRAKEN_DIR}/kubeadm-join.yaml`,
     `${KRAKEN_DIR}/kubeadm-cluster.yaml`,
+    AUDIT_POLICY_FILE,
     `${KRAKEN_LIB_DIR}/control-plane.sh`,
     `${KRAKEN_LIB_DIR}/control-plane-lib.sh`,
     `${KRAKEN_LIB_DIR}/kube-facts.py`,

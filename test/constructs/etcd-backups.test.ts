@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
+import { withoutCommentLines } from "../../lib/bootstrap/compact";
 import { ETCD_SNAPSHOT_SH } from "../../lib/bootstrap/scripts";
 import { runTool, runToolOk, TempDir } from "../bootstrap/fixtures";
 import { awsDocument, awsWith } from "../util";
@@ -157,7 +158,7 @@ describe("the etcd backup bucket", () => {
 
     it("GIVEN a member of main WHEN decoded THEN it has the snapshot service, a timer every intervalMinutes and the snapshot script", () => {
       const files = cloudConfigFiles(userData.get("main-0")!);
-      expect(files.get(SNAPSHOT_SCRIPT)).toBe(ETCD_SNAPSHOT_SH);
+      expect(files.get(SNAPSHOT_SCRIPT)).toBe(withoutCommentLines(ETCD_SNAPSHOT_SH));
       expect(files.get(SNAPSHOT_SERVICE)).toContain(`ExecStart=/usr/bin/bash ${SNAPSHOT_SCRIPT}`);
       expect(files.get(SNAPSHOT_SERVICE)).toContain("Requires=etcd.service");
       expect(files.get(SNAPSHOT_SERVICE)).toContain("Type=oneshot");
