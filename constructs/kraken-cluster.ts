@@ -2,7 +2,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Aspects, TerraformDataSource, TerraformOutput, TerraformResource, Token } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { awsEtcdTopology } from "../lib/aws/etcd-topology";
-import { writeSnapshotsPolicy } from "../lib/aws/iam-policies";
+import { shipLogsPolicy, writeSnapshotsPolicy, type PolicyDocument } from "../lib/aws/iam-policies";
 import type { EtcdChange } from "../lib/etcd/protection";
 import { specHash } from "../lib/spec/spec-hash";
 import type { EtcdClusterTopology } from "../lib/bootstrap";
@@ -109,9 +109,13 @@ export class KrakenCluster extends Construct {
     if (cluster.spec.etcd.some((etcd) => etcd.backup.enabled)) this.etcdBackups = new EtcdBackupBucket(this, "etcd-backups", { cluster });
     const backups = this.etcdBackups;
 
+    // Every machine's log agent ships to CloudWatch Logs and S3 with its instance role (docs/logging.md).
+    const logging = cluster.spec.addons.logging;
+    const shipLogs = logging.enabled ? shipLogsPolicy(cluster.metadata.name, logging.sinks) : undefined;
+    const logPolicies: Record<string, PolicyDocument> = shipLogs ? { "ship-logs": shipLogs } : {};
     this.roles = {
-      controlPlane: new NodeRole(this, "control-plane-role", { cluster, role: "control-plane", secretName: this.secretNames.controlPlane }),
-      workers: new NodeRole(this, "workers-role", { cluster, role: "workers", secretName: this.secretNames.workers }),
+      controlPlane: new NodeRole(this, "control-plane-role", { cluster, role: "control-plane", secretName: this.secretNames.controlPlane, extraPolicies: logPolicies }),
+      workers: new NodeRole(this, "workers-role", { cluster, role: "workers", secretName: this.secretNames.workers, extraPolicies: logPolicies }),
       etcd: new Map(
         cluster.spec.etcd.map((etcd) => [
           etcd.name,
@@ -119,7 +123,7 @@ export class KrakenCluster extends Construct {
             cluster,
             role: `etcd-${etcd.name}`,
             secretName: this.secretNames.etcd[etcd.name]!,
-            ...(backups && etcd.backup.enabled ? { extraPolicies: { "upload-snapshots": writeSnapshotsPolicy(backups.bucket.arn, etcd.name) } } : {}),
+            extraPolicies: { ...logPolicies, ...(backups && etcd.backup.enabled ? { "upload-snapshots": writeSnapshotsPolicy(backups.bucket.arn, etcd.name) } : {}) },
           }),
         ]),
       ),

@@ -53,3 +53,32 @@ export function writeSnapshotsPolicy(bucketArn: string, prefix: string): PolicyD
     Statement: [{ Sid: "UploadSnapshots", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${bucketArn}/${prefix}/*` }],
   };
 }
+
+/** The log sinks that machines reach with their instance role (spec.addons.logging.sinks). */
+export interface AwsLogSinks {
+  readonly cloudwatch?: { readonly region: string; readonly logGroup: string };
+  readonly s3?: { readonly bucket: string; readonly region: string; readonly prefix: string };
+}
+
+/**
+ * What the log agent needs to ship to CloudWatch Logs and S3 (lib/addons/logging): create its
+ * log group, set its retention, and write streams in that group only; put objects under the
+ * cluster's own prefix of the archive bucket only (no reading, listing or deleting). Undefined
+ * when neither sink is in use. Accounts are left open: the group and bucket are the spec's.
+ */
+export function shipLogsPolicy(clusterName: string, sinks: AwsLogSinks): PolicyDocument | undefined {
+  const statements: PolicyDocument["Statement"][number][] = [];
+  if (sinks.cloudwatch) {
+    const group = `arn:${awsPartition(sinks.cloudwatch.region)}:logs:${sinks.cloudwatch.region}:*:log-group:${sinks.cloudwatch.logGroup}`;
+    statements.push(
+      { Sid: "CreateLogGroup", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:PutRetentionPolicy"], Resource: [group, `${group}:*`] },
+      { Sid: "WriteLogStreams", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${group}:log-stream:*` },
+    );
+  }
+  if (sinks.s3) {
+    const prefix = sinks.s3.prefix.replace(/^\/+|\/+$/g, "");
+    const key = `${prefix === "" ? "" : `${prefix}/`}${clusterName}/*`;
+    statements.push({ Sid: "ArchiveLogs", Effect: "Allow", Action: ["s3:PutObject"], Resource: `arn:${awsPartition(sinks.s3.region)}:s3:::${sinks.s3.bucket}/${key}` });
+  }
+  return statements.length === 0 ? undefined : { Version: "2012-10-17", Statement: statements };
+}

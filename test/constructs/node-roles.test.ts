@@ -45,7 +45,10 @@ function rolesByName(json: SynthesizedStack): Map<string, RoleView> {
   );
 }
 
-function expectLeastPrivilege(json: SynthesizedStack, options: { cluster: string; region: string; partition: string; roles: readonly string[] }): void {
+function expectLeastPrivilege(
+  json: SynthesizedStack,
+  options: { cluster: string; region: string; partition: string; roles: readonly string[]; shipLogs?: readonly (readonly [string, readonly string[], string | readonly string[]])[] },
+): void {
   const roles = rolesByName(json);
   expect([...roles.keys()].sort()).toEqual(options.roles.map((role) => `${options.cluster}-${role}`).sort());
   for (const role of options.roles) {
@@ -54,9 +57,15 @@ function expectLeastPrivilege(json: SynthesizedStack, options: { cluster: string
     // EC2 alone may take the role.
     expect(parsePolicy(view.role.assume_role_policy).Statement, role).toEqual([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }]);
 
-    // One inline policy to read this role's secret and nothing else; etcd members also upload snapshots.
+    // One inline policy to read this role's secret and nothing else; etcd members also upload
+    // snapshots; with CloudWatch Logs or S3 log sinks, every machine ships its logs there.
     const isEtcd = role.startsWith("etcd-");
-    expect(view.policies.map((policy) => policy.name).sort(), role).toEqual(isEtcd ? ["read-bootstrap-secret", "upload-snapshots"] : ["read-bootstrap-secret"]);
+    const expected = [...(isEtcd ? ["read-bootstrap-secret", "upload-snapshots"] : ["read-bootstrap-secret"]), ...(options.shipLogs ? ["ship-logs"] : [])];
+    expect(view.policies.map((policy) => policy.name).sort(), role).toEqual(expected.sort());
+    if (options.shipLogs) {
+      const ship = parsePolicy(view.policies.find((policy) => policy.name === "ship-logs")!.policy).Statement;
+      expect(ship.map((statement) => [statement.Effect, statement.Action, statement.Resource]), role).toEqual(options.shipLogs.map(([effect, actions, resource]) => [effect, actions, resource]));
+    }
     if (isEtcd) {
       const upload = parsePolicy(view.policies.find((policy) => policy.name === "upload-snapshots")!.policy).Statement;
       expect(upload.map((statement) => [statement.Effect, statement.Action, statement.Resource]), role).toEqual([
@@ -84,7 +93,14 @@ describe("node roles of examples/aws-ha", () => {
   const profileOf = (roleName: string): string => ref("aws_iam_instance_profile", roles.get(roleName)!.profiles[0]![0], "name");
 
   it("has one role and instance profile per kind of machine, each reading only its own secret", () => {
-    expectLeastPrivilege(json, { cluster: "prod-usw2", region: "us-west-2", partition: "aws", roles: ["control-plane", "workers", "etcd-main", "etcd-events"] });
+    expectLeastPrivilege(json, {
+      cluster: "prod-usw2",
+      region: "us-west-2",
+      partition: "aws",
+      roles: ["control-plane", "workers", "etcd-main", "etcd-events"],
+      // The example archives logs in S3: under logs/prod-usw2/ of the bucket, and nowhere else.
+      shipLogs: [["Allow", ["s3:PutObject"], "arn:aws:s3:::acme-log-archive/logs/prod-usw2/*"]],
+    });
   });
 
   it("never lets a machine read the authority secret (the CA keys)", () => {
@@ -119,5 +135,32 @@ describe("node roles in AWS GovCloud", () => {
     );
     // THEN the same least-privilege roles, in the GovCloud partition
     expectLeastPrivilege(json, { cluster: "test", region: "us-gov-west-1", partition: "aws-us-gov", roles: ["control-plane", "workers", "etcd-main", "etcd-events"] });
+  });
+});
+
+describe("node roles with CloudWatch Logs and S3 log sinks", () => {
+  it("let every machine create its log group, write its streams and archive under the cluster's prefix, and nothing more", () => {
+    // GIVEN logging to CloudWatch Logs in another region and to S3 under a custom prefix
+    const { json } = synthCluster(
+      awsWith({
+        "spec.addons.logging": {
+          enabled: true,
+          sinks: { cloudwatch: { region: "eu-west-1", logGroup: "/kraken/test" }, s3: { bucket: "acme-logs", region: "us-west-2", prefix: "/archive/k8s/" } },
+        },
+      }),
+    );
+    // THEN each role has one more inline policy with exactly these grants
+    const group = "arn:aws:logs:eu-west-1:*:log-group:/kraken/test";
+    expectLeastPrivilege(json, {
+      cluster: "test",
+      region: "us-west-2",
+      partition: "aws",
+      roles: ["control-plane", "workers", "etcd-main", "etcd-events"],
+      shipLogs: [
+        ["Allow", ["logs:CreateLogGroup", "logs:PutRetentionPolicy"], [group, `${group}:*`]],
+        ["Allow", ["logs:CreateLogStream", "logs:PutLogEvents"], `${group}:log-stream:*`],
+        ["Allow", ["s3:PutObject"], "arn:aws:s3:::acme-logs/archive/k8s/test/*"],
+      ],
+    });
   });
 });
