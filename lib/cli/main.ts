@@ -144,6 +144,24 @@ Examples:
       process.exitCode = await secretsInitCommand(files, options);
     });
 
+  secrets
+    .command("logging")
+    .summary("put the log sinks' credentials into the etcd hosts' secrets")
+    .description(
+      "Write the log sinks' credentials (from the environment variables spec.addons.logging.sinks names) into each etcd cluster's secret, where etcd hosts read them at boot as /etc/kraken/logging.env; take them out when the sinks need none. k2 secrets init does the same for new clusters. Run it after changing the sinks' credentials or enabling logging on a running cluster. Kubernetes nodes get the same credentials from the addons stack (TF_VAR_logging_*).",
+    )
+    .argument("<files...>", "spec files")
+    .option("--dry-run", "read the secrets and say what would change, without writing", false)
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      "\nExit codes:\n  0  written (or listed, with --dry-run)\n  1  a spec is invalid, a credential's environment variable is not set, a secret does not exist, or the store refused\n  2  usage error\n  70 internal error\n\nExample:\n  export LOKI_USERNAME=... LOKI_PASSWORD=...\n  k2 secrets logging examples/aws-ha/cluster.yaml\n\nSee docs/logging.md.",
+    )
+    .action(async (files: string[], options: { dryRun: boolean; format: "text" | "json" }) => {
+      const { secretsLoggingCommand } = await import("./secrets.js");
+      process.exitCode = await secretsLoggingCommand(files, options);
+    });
+
   const etcd = program.command("etcd").summary("etcd member configuration and procedures").description("etcd member configuration, and the procedures to replace a member or restore from a snapshot, with the cluster's values filled in. See docs/etcd.md.");
   const etcdCommon = (command: Command): Command =>
     command

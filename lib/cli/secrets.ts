@@ -20,6 +20,8 @@ import {
   type VaultAccessPlan,
   type VaultAppRoleSettings,
 } from "../secrets";
+import { describeMissingCredential, etcdLoggingCredentials, withLoggingCredentials, type MissingCredential } from "../secrets/logging";
+import type { SecretDocument, SecretFile } from "../secrets/document";
 import { clusterSecretNames } from "../secrets/names";
 import type { Cluster } from "../spec";
 import { EXIT, UserError } from "./errors";
@@ -78,7 +80,7 @@ function storeProblem(error: unknown, context: string): UserError {
   return new UserError(`${context}: ${(error as Error).message}`, EXIT.problems);
 }
 
-async function initCluster(cluster: Cluster, store: SecretStore, dryRun: boolean): Promise<ClusterReport> {
+async function initCluster(cluster: Cluster, store: SecretStore, dryRun: boolean, etcdHostFiles: readonly SecretFile[]): Promise<ClusterReport> {
   const name = cluster.metadata.name;
   const topology = clusterEtcdTopology(cluster);
   const access = cluster.spec.provider.maas ? vaultAccessPlan(cluster) : undefined;
@@ -94,7 +96,7 @@ async function initCluster(cluster: Cluster, store: SecretStore, dryRun: boolean
       EXIT.problems,
     );
   }
-  const secrets = await generateClusterSecrets(cluster, topology);
+  const secrets = await generateClusterSecrets(cluster, topology, etcdHostFiles);
   let existing: string[];
   try {
     existing = (await Promise.all(secrets.map(async (secret) => ((await store.exists(secret.name)) ? secret.name : undefined)))).filter((n): n is string => n !== undefined);
@@ -141,14 +143,43 @@ function renderVaultAccess(vault: VaultAccessReport, dryRun: boolean, style: Sty
   return `${lines.join("\n")}\n`;
 }
 
-export async function secretsInitCommand(files: readonly string[], options: SecretsInitOptions, io: CommandIo = process, storeFor: StoreFactory = providerStore): Promise<number> {
+/**
+ * Each cluster's credentials file for its etcd hosts' log agent, by cluster name (none when its
+ * sinks need none); undefined, with every missing variable printed, when the environment lacks one.
+ * A dry run needs no credential.
+ */
+function loggingCredentialsOf(clusters: readonly Cluster[], env: NodeJS.ProcessEnv, dryRun: boolean, io: CommandIo): Map<string, SecretFile[]> | undefined {
+  const files = new Map<string, SecretFile[]>();
+  const missing: MissingCredential[] = [];
+  for (const cluster of clusters) {
+    const credentials = etcdLoggingCredentials(cluster, env);
+    if (credentials.kind === "file") files.set(cluster.metadata.name, [credentials.file]);
+    if (credentials.kind === "missing" && !dryRun) missing.push(...credentials.missing);
+  }
+  if (missing.length === 0) return files;
+  const style = styleFor(io.stderr);
+  for (const entry of missing) io.stderr.write(`${style.red("error:")} ${describeMissingCredential(entry)}\n`);
+  io.stderr.write(`\n${style.red(style.bold(`✖ ${missing.length} missing credential${missing.length === 1 ? "" : "s"}`))}: nothing was written (docs/logging.md, "Sinks and credentials")\n`);
+  return undefined;
+}
+
+export async function secretsInitCommand(
+  files: readonly string[],
+  options: SecretsInitOptions,
+  io: CommandIo = process,
+  storeFor: StoreFactory = providerStore,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   // The AWS SDK warns on every run that its 2027 releases need Node 22; k2 pins a release that
   // runs on Node 20, so the warning would only be noise in k2's output (see the README's versions).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const loaded = loadClustersForCommand("secrets init", files, io);
   if ("exitCode" in loaded) return loaded.exitCode;
+  // The log sinks' credentials for etcd hosts come from the environment: all of them, or nothing is written.
+  const credentials = loggingCredentialsOf(loaded.clusters, env, options.dryRun, io);
+  if (credentials === undefined) return EXIT.problems;
   const reports: ClusterReport[] = [];
-  for (const cluster of loaded.clusters) reports.push(await initCluster(cluster, storeFor(cluster), options.dryRun));
+  for (const cluster of loaded.clusters) reports.push(await initCluster(cluster, storeFor(cluster), options.dryRun, credentials.get(cluster.metadata.name) ?? []));
 
   if (options.format === "json") {
     io.stdout.write(`${JSON.stringify({ dryRun: options.dryRun, clusters: reports }, null, 2)}\n`);
@@ -168,4 +199,88 @@ export async function secretsInitCommand(files: readonly string[], options: Secr
     }
   }
   return reports.some((report) => report.refused) ? EXIT.problems : EXIT.ok;
+}
+
+export interface SecretsLoggingOptions {
+  readonly dryRun: boolean;
+  readonly format: "text" | "json";
+}
+
+interface LoggingUpdateReport {
+  readonly cluster: string;
+  readonly store: string;
+  /** Each etcd cluster's secret: what changes in it, and whether it was written (not in a dry run). */
+  readonly secrets: readonly { readonly name: string; readonly action: "write" | "remove" | "unchanged"; readonly written: boolean }[];
+}
+
+async function updateLoggingCredentials(cluster: Cluster, store: SecretStore, file: SecretFile | undefined, dryRun: boolean): Promise<LoggingUpdateReport> {
+  const names = clusterSecretNames(cluster.metadata.name, cluster.spec.etcd.map((etcd) => etcd.name));
+  const secrets: LoggingUpdateReport["secrets"][number][] = [];
+  for (const name of Object.values(names.etcd)) {
+    let current: { value: string; version: string };
+    try {
+      current = await store.read(name);
+    } catch (error) {
+      throw storeProblem(error, `cannot read ${name} from ${store.description} (k2 secrets init creates it)`);
+    }
+    const document = JSON.parse(current.value) as SecretDocument;
+    const next = withLoggingCredentials(document, file);
+    const unchanged = JSON.stringify(next) === JSON.stringify(document);
+    const action = unchanged ? "unchanged" : file ? "write" : "remove";
+    if (!unchanged && !dryRun) {
+      try {
+        await store.update(name, serializeSecretDocument(next), current.version);
+      } catch (error) {
+        throw storeProblem(error, `cannot write ${name} in ${store.description}`);
+      }
+    }
+    secrets.push({ name, action, written: !unchanged && !dryRun });
+  }
+  return { cluster: cluster.metadata.name, store: store.description, secrets };
+}
+
+/**
+ * `k2 secrets logging FILE...`: puts the log sinks' current credentials (from the environment
+ * variables the specs name) into each etcd cluster's secret, or takes them out when the sinks
+ * need none. Etcd hosts read them when they next boot (a replaced member) — see docs/logging.md.
+ */
+export async function secretsLoggingCommand(
+  files: readonly string[],
+  options: SecretsLoggingOptions,
+  io: CommandIo = process,
+  storeFor: StoreFactory = providerStore,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const loaded = loadClustersForCommand("secrets logging", files, io);
+  if ("exitCode" in loaded) return loaded.exitCode;
+  const credentials = loggingCredentialsOf(loaded.clusters, env, false, io);
+  if (credentials === undefined) return EXIT.problems;
+  const reports: LoggingUpdateReport[] = [];
+  for (const cluster of loaded.clusters) {
+    const store = storeFor(cluster);
+    if (store instanceof VaultStore && !store.hasToken && !options.dryRun) {
+      throw new UserError(`cluster ${cluster.metadata.name}: the environment variable ${store.settings.tokenEnv} holds no Vault token; k2 secrets logging needs one to update the etcd secrets at ${store.client.address}`, EXIT.problems);
+    }
+    reports.push(await updateLoggingCredentials(cluster, store, credentials.get(cluster.metadata.name)?.[0], options.dryRun));
+  }
+  if (options.format === "json") {
+    io.stdout.write(`${JSON.stringify({ dryRun: options.dryRun, clusters: reports }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const style = styleFor(io.stdout);
+  for (const report of reports) {
+    io.stdout.write(`${style.bold(report.cluster)} (${report.store})\n`);
+    for (const secret of report.secrets) {
+      const what =
+        secret.action === "unchanged"
+          ? `${secret.name} is up to date`
+          : `${options.dryRun ? "would " : ""}${secret.action === "write" ? (options.dryRun ? "write" : "wrote") : options.dryRun ? "remove" : "removed"} the log agent's credentials ${secret.action === "write" ? "into" : "from"} ${secret.name}`;
+      io.stdout.write(`  ${secret.written ? style.green("✔") : "-"} ${what}\n`);
+    }
+  }
+  if (reports.some((report) => report.secrets.some((secret) => secret.written))) {
+    io.stdout.write("Running etcd hosts read their secret at boot only: replace members one at a time (docs/etcd.md), or update /etc/kraken/logging.env by hand (docs/logging.md).\n");
+  }
+  return EXIT.ok;
 }

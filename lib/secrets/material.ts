@@ -29,8 +29,11 @@ export interface ClusterSecret {
 const publicFile = (path: string, content: string, member?: string): SecretFile => ({ path, mode: "0644", content, ...(member === undefined ? {} : { member }) });
 const privateFile = (path: string, content: string, member?: string): SecretFile => ({ path, mode: "0600", content, ...(member === undefined ? {} : { member }) });
 
-/** Every secret of a cluster, freshly generated. */
-export async function generateClusterSecrets(cluster: Cluster, etcd: readonly EtcdClusterTopology[]): Promise<ClusterSecret[]> {
+/**
+ * Every secret of a cluster, freshly generated. `etcdHostFiles` go into every etcd cluster's
+ * secret too: the log sinks' credentials (logging.ts), which come from the admin's environment.
+ */
+export async function generateClusterSecrets(cluster: Cluster, etcd: readonly EtcdClusterTopology[], etcdHostFiles: readonly SecretFile[] = []): Promise<ClusterSecret[]> {
   const clusterName = cluster.metadata.name;
   // Validities come from spec.certificates; `k2 certs check` warns before etcd's certificates end.
   const caValidityDays = cluster.spec.certificates.caValidityDays;
@@ -101,7 +104,7 @@ export async function generateClusterSecrets(cluster: Cluster, etcd: readonly Et
       name: names.etcd[etcdCluster.name]!,
       description: `kraken cluster ${clusterName}: certificates of the members of etcd cluster ${etcdCluster.name}`,
       readers: `etcd cluster ${etcdCluster.name}`,
-      document: { files, values: {} },
+      document: { files: [...files, ...etcdHostFiles], values: {} },
     });
   }
   return secrets;

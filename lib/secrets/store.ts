@@ -6,6 +6,10 @@ export interface SecretStore {
   readonly description: string;
   exists(name: string): Promise<boolean>;
   create(name: string, value: string, description: string, tags: Readonly<Record<string, string>>): Promise<void>;
+  /** The secret's current value, and a version token for `update`. */
+  read(name: string): Promise<{ value: string; version: string }>;
+  /** A new value for a secret that exists, refused if it changed since `read` gave `version`. */
+  update(name: string, value: string, version: string): Promise<void>;
 }
 
 /**
@@ -41,6 +45,23 @@ export class AwsSecretsManagerStore implements SecretStore {
       if (error instanceof ResourceNotFoundException) return false;
       throw error;
     }
+  }
+
+  async read(name: string): Promise<{ value: string; version: string }> {
+    const { GetSecretValueCommand } = await this.sdk();
+    const answer = await (await this.connect()).send(new GetSecretValueCommand({ SecretId: name }));
+    return { value: answer.SecretString ?? "", version: answer.VersionId ?? "" };
+  }
+
+  /**
+   * Secrets Manager has no conditional write; the new version is written with a token derived from
+   * the one read, so that two runs from the same read write one version, not two (its idempotency).
+   */
+  async update(name: string, value: string, version: string): Promise<void> {
+    const { PutSecretValueCommand } = await this.sdk();
+    const { createHash } = await import("node:crypto");
+    const token = createHash("sha256").update(`${version}\n${value}`).digest("hex").slice(0, 64);
+    await (await this.connect()).send(new PutSecretValueCommand({ SecretId: name, SecretString: value, ClientRequestToken: token }));
   }
 
   async create(name: string, value: string, description: string, tags: Readonly<Record<string, string>>): Promise<void> {

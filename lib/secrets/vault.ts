@@ -393,6 +393,21 @@ export class VaultStore implements SecretStore {
     await this.client.call("POST", `${this.settings.kvMount}/metadata/${name}`, { custom_metadata: { description, ...tags } });
   }
 
+  /** The `document` field of the secret's current version; the version number is the token for update. */
+  async read(name: string): Promise<{ value: string; version: string }> {
+    const { body } = await this.client.call("GET", vaultKvDataPath(this.settings, name));
+    const data = (body as { data?: { data?: { document?: unknown }; metadata?: { version?: unknown } } } | undefined)?.data;
+    if (typeof data?.data?.document !== "string") throw new VaultError(`secret ${name} at ${this.settings.kvMount} holds no document: was it written by 'k2 secrets init'?`);
+    const version = data.metadata?.version;
+    if (typeof version !== "number") throw new VaultError(`Vault gave no version for secret ${name} at ${this.settings.kvMount}: is it a KV version 2 mount?`);
+    return { value: data.data.document, version: String(version) };
+  }
+
+  /** A new version, by check-and-set on the version read: refused if someone wrote one since. */
+  async update(name: string, value: string, version: string): Promise<void> {
+    await this.client.call("POST", vaultKvDataPath(this.settings, name), { options: { cas: Number(version) }, data: { document: value } });
+  }
+
   async writePolicy(name: string, document: string): Promise<void> {
     await this.client.call("PUT", `sys/policies/acl/${name}`, { policy: document });
   }

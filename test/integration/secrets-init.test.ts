@@ -25,6 +25,9 @@ const credentials = (endpoint: string) => ({
   AWS_PROFILE: undefined,
   AWS_CONFIG_FILE: join(work, "no-config"),
   AWS_SHARED_CREDENTIALS_FILE: join(work, "no-credentials"),
+  // examples/aws-ha ships logs to Loki with basic auth: sinks.loki.usernameEnv/passwordEnv name these.
+  LOKI_USERNAME: "platform-logs",
+  LOKI_PASSWORD: `pa"ss$word\\with'quotes`,
 });
 
 function document(name: string): SecretDocument {
@@ -122,6 +125,61 @@ describe("k2 secrets init", () => {
     const report = JSON.parse(dry.stdout) as { clusters: { cluster: string; secrets: { name: string }[] }[] };
     expect(report.clusters[0]?.secrets.map((secret) => secret.name)).toEqual(["kraken/dev/authority", "kraken/dev/control-plane", "kraken/dev/workers", "kraken/dev/etcd-main"]);
     expect(fake.calls.length).toBe(calls);
+  });
+
+  it("gives etcd hosts the log sinks' credentials from the environment, root-only, and no other machine", () => {
+    for (const name of ["kraken/prod-usw2/etcd-main", "kraken/prod-usw2/etcd-events"]) {
+      const entry = document(name).files.find((candidate) => candidate.path === "/etc/kraken/logging.env")!;
+      expect(entry.mode).toBe("0600");
+      expect(entry.member).toBeUndefined();
+      expect(entry.content).toBe(`LOKI_USERNAME="platform-logs"\nLOKI_PASSWORD="pa\\"ss\\$word\\\\with'quotes"\n`);
+    }
+    for (const name of ["kraken/prod-usw2/control-plane", "kraken/prod-usw2/workers", "kraken/prod-usw2/authority"]) {
+      expect(fake.secrets.get(name)?.value, name).not.toContain("LOKI");
+    }
+  });
+
+  it("refuses, naming each field and variable, when a credential's variable is not set, and writes nothing", async () => {
+    const calls = fake.calls.length;
+    const result = await runK2Async(["secrets", "init", EXAMPLES.awsHa], { env: { ...credentials(fake.endpoint), LOKI_USERNAME: undefined, LOKI_PASSWORD: "" } });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("spec.addons.logging.sinks.loki.usernameEnv names the environment variable LOKI_USERNAME");
+    expect(result.stderr).toContain("spec.addons.logging.sinks.loki.passwordEnv names the environment variable LOKI_PASSWORD");
+    expect(result.stderr).toContain("2 missing credentials");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(fake.calls.length).toBe(calls);
+  });
+
+  it("k2 secrets logging puts new credentials into every etcd secret, once, and leaves the others alone", async () => {
+    const others = ["kraken/prod-usw2/control-plane", "kraken/prod-usw2/workers", "kraken/prod-usw2/authority"].map((name) => fake.secrets.get(name));
+    const certificate = file("kraken/prod-usw2/etcd-main", "/etc/etcd/pki/member.crt", "main-0");
+    const env = { ...credentials(fake.endpoint), LOKI_PASSWORD: "rotated" };
+
+    const dry = await runK2Async(["secrets", "logging", "--dry-run", EXAMPLES.awsHa], { env });
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toContain("- would write the log agent's credentials into kraken/prod-usw2/etcd-main");
+    expect(file("kraken/prod-usw2/etcd-main", "/etc/kraken/logging.env")).toContain("pa\\\"ss");
+
+    const result = await runK2Async(["secrets", "logging", EXAMPLES.awsHa], { env });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("✔ wrote the log agent's credentials into kraken/prod-usw2/etcd-events");
+    for (const name of ["kraken/prod-usw2/etcd-main", "kraken/prod-usw2/etcd-events"]) {
+      expect(file(name, "/etc/kraken/logging.env")).toBe('LOKI_USERNAME="platform-logs"\nLOKI_PASSWORD="rotated"\n');
+      expect(document(name).files.filter((entry) => entry.path === "/etc/kraken/logging.env")).toHaveLength(1);
+    }
+    expect(file("kraken/prod-usw2/etcd-main", "/etc/etcd/pki/member.crt", "main-0")).toBe(certificate);
+    expect(["kraken/prod-usw2/control-plane", "kraken/prod-usw2/workers", "kraken/prod-usw2/authority"].map((name) => fake.secrets.get(name))).toEqual(others);
+
+    const puts = fake.calls.filter((call) => call === "PutSecretValue").length;
+    const again = await runK2Async(["secrets", "logging", "--format", "json", EXAMPLES.awsHa], { env });
+    expect(again.status).toBe(0);
+    const report = JSON.parse(again.stdout) as { clusters: { secrets: { name: string; action: string; written: boolean }[] }[] };
+    expect(report.clusters[0]!.secrets.map((secret) => [secret.action, secret.written])).toEqual([
+      ["unchanged", false],
+      ["unchanged", false],
+    ]);
+    expect(fake.calls.filter((call) => call === "PutSecretValue").length).toBe(puts);
   });
 
   it("says in one line when the store cannot be reached", async () => {

@@ -130,6 +130,20 @@ describe("VaultStore", () => {
     expect(fake.kvData("secret", "kraken/metal/once")).toEqual({ document: '"first"' });
   });
 
+  it("GIVEN a secret WHEN read and updated THEN Vault holds a new version, and an update from a stale read is refused (check-and-set)", async () => {
+    const store = new VaultStore(metal(fake.address).spec.provider.maas!.vault, fake.rootToken);
+    await store.create("kraken/metal/etcd-rotate", '{"files":[],"values":{}}', "", {});
+    const first = await store.read("kraken/metal/etcd-rotate");
+    expect(first).toEqual({ value: '{"files":[],"values":{}}', version: "1" });
+
+    await store.update("kraken/metal/etcd-rotate", '{"files":[],"values":{"A":"1"}}', first.version);
+    expect(await store.read("kraken/metal/etcd-rotate")).toEqual({ value: '{"files":[],"values":{"A":"1"}}', version: "2" });
+
+    // A second admin who read version 1 too does not overwrite the first one's change.
+    await expect(store.update("kraken/metal/etcd-rotate", '{"files":[],"values":{"B":"2"}}', first.version)).rejects.toThrow(/check-and-set parameter did not match the current version/);
+    expect(fake.kvData("secret", "kraken/metal/etcd-rotate")).toEqual({ document: '{"files":[],"values":{"A":"1"}}' });
+  });
+
   it("GIVEN a token Vault does not know WHEN used THEN the error says 403 and permission denied", async () => {
     const store = new VaultStore(metal(fake.address).spec.provider.maas!.vault, "hvs.not-a-token");
     await expect(store.exists("kraken/metal/workers")).rejects.toThrow(`Vault at ${fake.address} refused GET secret/metadata/kraken/metal/workers: HTTP 403: permission denied`);

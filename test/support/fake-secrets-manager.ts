@@ -12,6 +12,8 @@ export interface StoredSecret {
   readonly description: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly arn: string;
+  /** The current version's ID (AWSCURRENT); PutSecretValue makes a new one. */
+  readonly versionId: string;
 }
 
 export interface FakeSecretsManager {
@@ -35,6 +37,7 @@ export async function startFakeSecretsManager(region = "us-west-2"): Promise<Fak
     readonly SecretString?: string;
     readonly Description?: string;
     readonly Tags?: readonly { Key: string; Value: string }[];
+    readonly ClientRequestToken?: string;
   }
   type Reply = readonly [status: number, payload: unknown];
   const notFound: Reply = [400, { __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." }];
@@ -50,12 +53,23 @@ export async function startFakeSecretsManager(region = "us-west-2"): Promise<Fak
         if (secrets.has(name)) return [400, { __type: "ResourceExistsException", message: `The operation failed because the secret ${name} already exists.` }];
         const tags = Object.fromEntries((input.Tags ?? []).map((tag) => [tag.Key, tag.Value]));
         const arn = `arn:aws:secretsmanager:${region}:111122223333:secret:${name}-${randomSuffix()}`;
-        secrets.set(name, { name, value: input.SecretString ?? "", description: input.Description ?? "", tags, arn });
+        secrets.set(name, { name, value: input.SecretString ?? "", description: input.Description ?? "", tags, arn, versionId: "00000000-0000-0000-0000-000000000001" });
         return [200, { ARN: arn, Name: name, VersionId: "00000000-0000-0000-0000-000000000001" }];
       }
       case "GetSecretValue": {
         const secret = secrets.get(input.SecretId ?? "");
-        return secret ? [200, { ARN: secret.arn, Name: secret.name, SecretString: secret.value }] : notFound;
+        return secret ? [200, { ARN: secret.arn, Name: secret.name, SecretString: secret.value, VersionId: secret.versionId }] : notFound;
+      }
+      case "PutSecretValue": {
+        const secret = secrets.get(input.SecretId ?? "");
+        if (!secret) return notFound;
+        // The request token is the version's ID: the same token with another value is refused, as AWS does.
+        const versionId = input.ClientRequestToken ?? randomSuffix();
+        if (versionId === secret.versionId && input.SecretString !== secret.value) {
+          return [400, { __type: "ResourceExistsException", message: "You can't modify an existing version, you can only create a new version." }];
+        }
+        secrets.set(secret.name, { ...secret, value: input.SecretString ?? "", versionId });
+        return [200, { ARN: secret.arn, Name: secret.name, VersionId: versionId }];
       }
       default:
         return [400, { __type: "InvalidRequestException", message: `the test double does not implement ${operation}` }];

@@ -10,6 +10,7 @@
  * @see https://docs.fluentbit.io/manual/administration/configuring-fluent-bit/classic-mode
  * @see https://github.com/fluent/helm-charts/tree/main/charts/fluent-bit
  */
+import { AUDIT_LOG_PATH } from "../../bootstrap/audit";
 import type { Cluster, LoggingSpec } from "../../spec";
 import { everyNodeTolerations } from "../monitoring/values";
 import { EVENTS_EXPORTER_NAME, LOGGING_NAMESPACE } from "./events-exporter";
@@ -36,11 +37,11 @@ export const EVENT_EXPORTER_POD_PREFIX = EVENTS_EXPORTER_NAME;
 /** Signing key of packages.fluentbit.io (releases since 1.9.0/1.8.15). */
 export const FLUENT_BIT_APT_KEY_FINGERPRINT = "C3C0A28534B9293EAF51FABD9F9DDC083888C1CD";
 
-/** Root-only environment file with the sinks' credentials on etcd hosts, provided by admins. */
+/** Root-only environment file with the sinks' credentials on etcd hosts, from their secret (lib/secrets/logging.ts). */
 export const ETCD_HOST_CREDENTIALS_FILE = "/etc/kraken/logging.env";
 
-/** The API server's audit log; it exists on control-plane nodes only. */
-export const AUDIT_LOG_PATH = "/var/log/kubernetes/audit/audit.log";
+/** The API server's audit log (lib/bootstrap/audit.ts); it exists on control-plane nodes only. */
+export { AUDIT_LOG_PATH };
 
 /**
  * containerd's CRI log line: `<RFC3339Nano> <stream> <F|P> <message>`. Same expression as
@@ -72,16 +73,19 @@ export interface LoggingSecretKey {
   readonly env: string;
   readonly containerEnv: string;
   readonly what: string;
+  /** The spec field that names `env`: "spec.addons.logging.sinks.loki.passwordEnv". */
+  readonly field: string;
 }
 
 /** The credentials the sinks need, in the Secret `fluent-bit-sinks`; only those the spec names. */
 export function loggingSecretKeys(cluster: Cluster): LoggingSecretKey[] {
   const { loki, elasticsearch } = cluster.spec.addons.logging.sinks;
+  const sinks = "spec.addons.logging.sinks";
   const keys: LoggingSecretKey[] = [];
-  if (loki?.usernameEnv) keys.push({ key: "loki-username", env: loki.usernameEnv, containerEnv: "LOKI_USERNAME", what: "Loki basic-auth user name" });
-  if (loki?.passwordEnv) keys.push({ key: "loki-password", env: loki.passwordEnv, containerEnv: "LOKI_PASSWORD", what: "Loki basic-auth password" });
-  if (elasticsearch?.usernameEnv) keys.push({ key: "es-username", env: elasticsearch.usernameEnv, containerEnv: "ES_USERNAME", what: "Elasticsearch user name" });
-  if (elasticsearch?.passwordEnv) keys.push({ key: "es-password", env: elasticsearch.passwordEnv, containerEnv: "ES_PASSWORD", what: "Elasticsearch password" });
+  if (loki?.usernameEnv) keys.push({ key: "loki-username", env: loki.usernameEnv, containerEnv: "LOKI_USERNAME", what: "Loki basic-auth user name", field: `${sinks}.loki.usernameEnv` });
+  if (loki?.passwordEnv) keys.push({ key: "loki-password", env: loki.passwordEnv, containerEnv: "LOKI_PASSWORD", what: "Loki basic-auth password", field: `${sinks}.loki.passwordEnv` });
+  if (elasticsearch?.usernameEnv) keys.push({ key: "es-username", env: elasticsearch.usernameEnv, containerEnv: "ES_USERNAME", what: "Elasticsearch user name", field: `${sinks}.elasticsearch.usernameEnv` });
+  if (elasticsearch?.passwordEnv) keys.push({ key: "es-password", env: elasticsearch.passwordEnv, containerEnv: "ES_PASSWORD", what: "Elasticsearch password", field: `${sinks}.elasticsearch.passwordEnv` });
   return keys;
 }
 
@@ -473,7 +477,7 @@ export function etcdHostAgent(cluster: Cluster, etcdName: string): { config: str
   const unit = [
     "[Service]",
     `Environment=CLUSTER_NAME=${cluster.metadata.name}`,
-    // Credentials (LOKI_USERNAME, LOKI_PASSWORD, ES_USERNAME, ES_PASSWORD), provided by admins.
+    // Credentials (LOKI_USERNAME, LOKI_PASSWORD, ES_USERNAME, ES_PASSWORD), from the host's secret.
     `EnvironmentFile=-${ETCD_HOST_CREDENTIALS_FILE}`,
     "EnvironmentFile=-/etc/kraken/log-agent-node.env",
     "",
