@@ -208,12 +208,12 @@ describe("event records", () => {
     ["started.json", "Started", "Normal", ["Pod", "kube-system", "coredns-6f6b679f8f-5m7kq"], "kube-system", "minikube", "1", "2024-11-17T10:19:48.000Z", "2024-11-17T10:19:48.000Z", "kubelet"],
     ["scaling-replica-set.json", "ScalingReplicaSet", "Normal", ["Deployment", "kube-system", "coredns"], "kube-system", "", "1", "2024-11-17T10:19:40.000Z", "2024-11-17T10:19:40.000Z", "deployment-controller"],
     ["node-not-ready-pod.json", "NodeNotReady", "Warning", ["Pod", "kube-system", "kube-scheduler-kind-control-plane"], "kube-system", "", "1", "2022-09-13T08:19:22.000Z", "2022-09-13T08:19:22.000Z", "node-controller"],
-    ["constructed-registered-node.json", "RegisteredNode", "Normal", ["Node", "", "worker-1"], "", "worker-1", "1", "2024-11-17T10:19:41.000Z", "2024-11-17T10:19:41.000Z", "node-controller"],
+    ["registered-node.json", "RegisteredNode", "Normal", ["Node", "", "ip-10-0-10-170.ec2.internal"], "", "ip-10-0-10-170.ec2.internal", "1", "2026-01-02T20:02:22.000Z", "2026-01-02T20:02:22.000Z", "node-controller"],
     ["constructed-node-not-ready.json", "NodeNotReady", "Normal", ["Node", "", "worker-1"], "", "worker-1", "1", "2024-11-17T11:02:10.000Z", "2024-11-17T11:02:10.000Z", "node-controller"],
     ["constructed-oom-killing.json", "OOMKilling", "Warning", ["Node", "", "worker-1"], "", "worker-1", "3", "2024-11-17T11:30:00.000Z", "2024-11-17T11:34:12.000Z", "kernel-monitor"],
     ["constructed-evicted.json", "Evicted", "Warning", ["Pod", "shop", "web-7d9f4-x2k8p"], "shop", "worker-2", "1", "2024-11-17T12:00:00.000Z", "2024-11-17T12:00:00.000Z", "kubelet"],
     // events.k8s.io/v1 style: no source, no first/last timestamps, count 0.
-    ["constructed-failed-scheduling.json", "FailedScheduling", "Warning", ["Pod", "shop", "web-7d9f4-q7m2c"], "shop", "", "1", "2024-11-17T12:05:00.123Z", "2024-11-17T12:05:00.123Z", "default-scheduler"],
+    ["failed-scheduling.json", "FailedScheduling", "Warning", ["Pod", "kube-system", "coredns-789f8477df-knmwr"], "kube-system", "", "1", "2026-01-02T19:58:25.023Z", "2026-01-02T19:58:25.023Z", "default-scheduler"],
   ])("GIVEN %s WHEN rendered THEN the record says what happened, where and when", (file, reason, type, [kind, namespace, name], recordNamespace, node, count, firstSeen, lastSeen, component) => {
     const event = fixture(file);
     expect(record(file)).toEqual({
