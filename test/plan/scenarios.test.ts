@@ -427,6 +427,18 @@ const SCENARIOS: readonly Scenario[] = [
     changes: ["addon/logging create", "addon/logging in-place"],
     exit: 2,
   },
+  {
+    name: "logging: a CloudWatch sink and a Loki password added",
+    previous: aws(set({ "spec.addons.logging": { enabled: true, sinks: { loki: { url: "https://loki.example.com" } } } })),
+    next: aws(set({ "spec.addons.logging": { enabled: true, sinks: { loki: { url: "https://loki.example.com", passwordEnv: "LOKI_PASSWORD" }, cloudwatch: { region: "us-west-2", logGroup: "/kraken/test" } } } })),
+    changes: ["addon/logging in-place", "addon/logging in-place"],
+    exit: 2,
+    check: (plan) => {
+      const reasons = byName(plan, "addon/logging").map((change) => change.reason);
+      expect(reasons.find((reason) => reason.startsWith("sinks.cloudwatch"))).toContain("IAM policy ship-logs follows in place");
+      expect(reasons.find((reason) => reason.startsWith("sinks.loki.passwordEnv"))).toContain("run k2 secrets logging");
+    },
+  },
   { name: "MAAS: the machines' subnet", previous: maas(), next: maas(set({ "spec.provider.maas.network.subnetCidr": "192.168.0.0/16" })), changes: ["network blocked"], exit: 3 },
   { name: "MAAS: the wrapping TTL of later secret IDs", previous: maas(), next: maas(set({ "spec.provider.maas.vault.wrappingTtl": "4h" })), changes: ["cluster in-place"], exit: 2 },
 ];

@@ -49,7 +49,7 @@ export const ADDONS_RULES: readonly PlanRule[] = [
     description: "Turning logging on installs the agents and the events exporter; off uninstalls them (the sinks keep what they have).",
     classify: eachDifference((difference) =>
       difference.after === true
-        ? simple("addon/logging", "create", "the addons stack installs the log agent on every node and the events exporter; etcd hosts ship their journal once they are replaced (spec.etcd[].replaceMember)")
+        ? simple("addon/logging", "create", "the addons stack installs the log agent on every node and the events exporter; etcd hosts ship their journal once they are replaced (spec.etcd[].replaceMember), with the sinks' credentials from k2 secrets logging")
         : simple("addon/logging", "destroy", "the addons stack uninstalls the log agents and the events exporter; the sinks keep the logs they have"),
     )("logging-enabled"),
   },
@@ -57,9 +57,13 @@ export const ADDONS_RULES: readonly PlanRule[] = [
     id: "logging-settings",
     patterns: ["spec.addons.logging"],
     description: "Sinks, retention and labels: the agents' configuration is updated in place (they restart); etcd hosts get it when they are replaced.",
-    classify: eachDifference((difference) =>
-      inPlace("addon/logging", `${difference.path.replace(/^spec\.addons\.logging\./, "")} changes: the agents' configuration is updated in place; running etcd hosts keep theirs until they are replaced`),
-    )("logging-settings"),
+    classify: eachDifference((difference) => {
+      const field = difference.path.replace(/^spec\.addons\.logging\./, "");
+      // CloudWatch Logs and S3 are reached with the machines' roles; the others with credentials from the environment.
+      const iam = /^sinks(\.(cloudwatch|s3)(\.|$)|$)/.test(field) ? "; the machines' IAM policy ship-logs follows in place" : "";
+      const credentials = /^sinks(\.(loki|elasticsearch)(\.(usernameEnv|passwordEnv)|$)|$)/.test(field) ? "; run k2 secrets logging so that etcd hosts get the sinks' credentials" : "";
+      return inPlace("addon/logging", `${field} changes: the agents' configuration is updated in place${iam}${credentials}; running etcd hosts keep theirs until they are replaced`);
+    })("logging-settings"),
   },
   {
     id: "alerting-routing",
