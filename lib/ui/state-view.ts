@@ -4,6 +4,7 @@
  * as `k2 plan` and `k2 state` read it, and cached: pages never wait on a backend they already
  * asked, and the watcher refreshes the cache in the background.
  */
+import { relative } from "node:path";
 import { describeBackend, stateBackendConfig } from "../state/backend";
 import { stateClient, type StateClient } from "../state/clients";
 import type { LockStatus } from "../state/lock";
@@ -72,7 +73,9 @@ async function readHistory(client: StateClient, backendType: string): Promise<Ap
 /** Reads one cluster's state view; never throws: what fails is reported in the view. */
 export async function readClusterState(cluster: Cluster, baseDir: string, factory: StateClientFactory = defaultFactory): Promise<ClusterStateView> {
   const backendType = cluster.spec.state.backend;
-  const backend = describeBackend(stateBackendConfig(cluster, baseDir));
+  const config = stateBackendConfig(cluster, baseDir);
+  // A local state file is shown relative to the UI's directory, as the spec names it.
+  const backend = config.type === "local" ? `local file ${relative(baseDir, config.path) || config.path}` : describeBackend(config);
   let client: StateClient;
   try {
     client = factory(cluster, baseDir);

@@ -27,14 +27,13 @@ export function lockCell(row: Pick<ClusterRow, "lock" | "lockError">): Html {
 function rowHtml(row: ClusterRow): Html {
   const link = html`<a href="/clusters/${encodeURIComponent(row.name)}">${row.name}</a>`;
   if (!row.valid) {
-    return html`<tr data-cluster="${row.name}"><th scope="row">${link}</th><td><code>${row.file}</code></td><td colspan="8"><span class="badge bad">invalid</span> ${row.problems} problem${row.problems === 1 ? "" : "s"}: open the cluster to see them at their fields</td></tr>`;
+    return html`<tr data-cluster="${row.name}"><th scope="row">${link}<div class="file"><code>${row.file}</code></div></th><td colspan="8"><span class="badge bad">invalid</span> ${row.problems} problem${row.problems === 1 ? "" : "s"}: open the cluster to see them at their fields</td></tr>`;
   }
   return html`<tr data-cluster="${row.name}">
-<th scope="row">${link}</th>
-<td><code>${row.file}</code></td>
+<th scope="row">${link}<div class="file"><code>${row.file}</code></div></th>
 <td>${row.provider === "aws" ? "AWS" : "MAAS"} ${row.where ?? ""}</td>
 <td>${row.kubernetesVersion ?? ""}</td>
-<td><ul>${row.etcd.map((etcd) => html`<li>${etcd.name}: ${etcd.members} member${etcd.members === 1 ? "" : "s"}</li>`)}</ul></td>
+<td><ul>${row.etcd.map((etcd) => html`<li>${etcd.name}: ${etcd.members}</li>`)}</ul></td>
 <td>${row.controlPlaneReplicas ?? ""}</td>
 <td><ul>${row.pools.map((pool) => html`<li>${pool.name} <span class="muted" title="min / desired / max">${pool.minSize} / ${pool.desiredSize} / ${pool.maxSize}</span></li>`)}</ul></td>
 <td>${row.backend ?? html`<span class="muted">reading…</span>`}</td>
@@ -51,7 +50,7 @@ ${invalidFiles.length > 0 ? html`<div class="banner error" role="alert">${proble
 <div class="table-wrap" role="region" aria-label="Clusters" tabindex="0">
 <table id="fleet">
 <caption class="sr-only">Clusters, their shape, state and lock</caption>
-<thead><tr><th scope="col">Cluster</th><th scope="col">File</th><th scope="col">Provider</th><th scope="col">Kubernetes</th><th scope="col">etcd</th><th scope="col">Control plane</th><th scope="col">Pools <span class="muted">min / desired / max</span></th><th scope="col">State backend</th><th scope="col">Applied spec</th><th scope="col">Lock</th></tr></thead>
+<thead><tr><th scope="col">Cluster <span class="muted">file</span></th><th scope="col">Provider</th><th scope="col">Kubernetes</th><th scope="col">etcd <span class="muted">members</span></th><th scope="col">Control plane <span class="muted">nodes</span></th><th scope="col">Pools <span class="muted">min / desired / max</span></th><th scope="col">State backend</th><th scope="col">Applied spec</th><th scope="col">Lock</th></tr></thead>
 <tbody>
 ${rows.map(rowHtml)}
 </tbody>

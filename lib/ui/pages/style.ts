@@ -22,6 +22,8 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 8px 10px; border-bottom: 1px solid var(--line); }
 th { background: var(--panel); font-size: 13px; white-space: nowrap; }
 td ul { margin: 0; padding-left: 16px; }
+th .file { font-weight: normal; font-size: 12px; color: var(--muted); margin-top: 2px; }
+td li { white-space: nowrap; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; border: 1px solid currentColor; white-space: nowrap; }
 .ok { color: var(--create); } .warn { color: var(--rolling); } .bad { color: var(--destroy); }
 .impact-create { color: var(--create); } .impact-in-place { color: var(--in-place); } .impact-rolling-replace { color: var(--rolling); }
