@@ -66,7 +66,7 @@ afterAll(async () => {
 
 describe("k2 ui in Chromium", () => {
   it("GIVEN the examples WHEN the overview opens THEN every cluster shows with its shape, state and lock, and a lock appears live", async () => {
-    const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser!.newPage({ viewport: { width: 1700, height: 640 } });
     await page.goto(url);
     const rows = page.locator("#fleet tbody tr");
     await expect.poll(() => rows.count()).toBe(3);
