@@ -4,5 +4,8 @@ import { join } from "node:path";
 
 export function setup(): void {
   const root = join(__dirname, "..");
-  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
+  const tsc = join(root, "node_modules/typescript/bin/tsc");
+  execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
+  // The browser script of k2 ui (lib/ui/client), as npm run build makes it.
+  execFileSync(process.execPath, [tsc, "-p", join(root, "lib/ui/client/tsconfig.json")], { stdio: "inherit" });
 }

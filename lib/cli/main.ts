@@ -273,6 +273,37 @@ Examples:
       process.exitCode = await schemaCommand(options);
     });
 
+  program
+    .command("ui")
+    .summary("serve the web UI for the fleet's spec files")
+    .description(
+      "Serve a web UI for the spec files under DIR (default: the current directory): the fleet overview with each cluster's applied spec and lock, each cluster's spec with its problems, its plan from the same engine as k2 plan, the history of applied specs, and a form and raw YAML to edit it with a live plan preview. Saving writes a spec file only when it is valid and unchanged since it was loaded; the UI never writes state (applying stays with CI). See docs/ui.md.",
+    )
+    .argument("[dir]", "directory holding the spec files (searched recursively; hidden folders, node_modules, dist and cdktf.out are skipped)")
+    .option("-p, --port <port>", "port to listen on (0 picks a free one)", "8080")
+    .option("--host <host>", "address to listen on; anything but loopback needs --auth-token-file", "127.0.0.1")
+    .option("--auth-token-file <file>", "file holding the access token browsers must sign in with (at least 16 characters), e.g. a mounted Secret")
+    .option("--state-interval <seconds>", "how often each cluster's state backend is read again for its applied spec and lock", "5")
+    .addOption(new Option("--format <format>", "how to print the URL once listening").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+Exit codes:
+  0  stopped (Ctrl-C, SIGTERM)
+  1  no spec files under DIR
+  2  usage error: DIR missing or not a directory, a bad --port, a port in use, --host other than loopback without --auth-token-file, an unreadable or short token
+  70 internal error (a bug in k2: please report it)
+
+Examples:
+  k2 ui                                  # http://127.0.0.1:8080/ for the specs in this repository
+  k2 ui clusters/ --port 0 --format json # {"url":"http://127.0.0.1:41234/",...}
+  k2 ui /specs --host 0.0.0.0 --auth-token-file /var/run/k2-ui/token   # in a pod (examples/ui/k2-ui.yaml)`,
+    )
+    .action(async (dir: string | undefined, options: { port: string; host: string; authTokenFile?: string; stateInterval: string; format: "text" | "json" }) => {
+      const { uiCommand } = await import("./ui.js");
+      process.exitCode = await uiCommand(dir, options);
+    });
+
   registerUsageCommand(program);
   registerStatusCommand(program);
 

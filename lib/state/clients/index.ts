@@ -5,7 +5,7 @@ import { LocalStateClient } from "./local";
 import { PgStateClient } from "./pg";
 import { S3StateClient } from "./s3";
 
-export { StateAccessError, type StateClient } from "./client";
+export { StateAccessError, type StateClient, type StateVersion } from "./client";
 
 /** The client for a cluster's backend. Remote clients connect on first use, and load their SDK then. */
 export function stateClient(backend: StateBackendConfig, env: NodeJS.ProcessEnv = process.env): StateClient {

@@ -3,7 +3,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { describeBackend, type StateBackendConfig } from "../backend";
 import type { LockHolder, LockStatus } from "../lock";
 import { parseLockInfo, type TerraformLockInfo } from "../terraform-state";
-import { StateAccessError, type StateClient } from "./client";
+import { StateAccessError, type StateClient, type StateVersion } from "./client";
 
 type S3Backend = Extract<StateBackendConfig, { type: "s3" }>;
 
@@ -57,6 +57,30 @@ export class S3StateClient implements StateClient {
 
   readState(): Promise<string | undefined> {
     return this.getText(this.backend.key);
+  }
+
+  /** The state object's versions, newest first (an unversioned bucket has one, with id "null"). */
+  async listVersions(limit: number): Promise<StateVersion[]> {
+    const { client, sdk } = await this.s3Client();
+    const { bucket, key } = this.backend;
+    try {
+      const listing = await client.send(new sdk.ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, MaxKeys: Math.max(limit, 1) * 2 }));
+      const versions = (listing.Versions ?? []).filter((version) => version.Key === key && version.VersionId !== undefined);
+      versions.sort((a, b) => (b.LastModified?.getTime() ?? 0) - (a.LastModified?.getTime() ?? 0));
+      const result: StateVersion[] = [];
+      for (const version of versions.slice(0, limit)) {
+        const object = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key, VersionId: version.VersionId }));
+        result.push({
+          versionId: version.VersionId!,
+          isLatest: version.IsLatest === true,
+          ...(version.LastModified ? { lastModified: version.LastModified.toISOString() } : {}),
+          text: await object.Body?.transformToString("utf8"),
+        });
+      }
+      return result;
+    } catch (error) {
+      throw new StateAccessError(`cannot list the versions of s3://${bucket}/${key}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   private async dynamodbClient(): Promise<{ client: DynamoDBClient; sdk: typeof import("@aws-sdk/client-dynamodb") }> {
