@@ -163,6 +163,26 @@ function loggingCredentialsOf(clusters: readonly Cluster[], env: NodeJS.ProcessE
   return undefined;
 }
 
+/**
+ * The clusters of a secrets command and their etcd hosts' log credentials, which come from the
+ * environment: all of them, or nothing is written (an exit code, the problems printed).
+ */
+function loadForSecrets(
+  command: string,
+  files: readonly string[],
+  io: CommandIo,
+  env: NodeJS.ProcessEnv,
+  dryRun: boolean,
+): { readonly clusters: readonly Cluster[]; readonly credentials: Map<string, SecretFile[]> } | { readonly exitCode: number } {
+  // The AWS SDK warns on every run that its 2027 releases need Node 22; k2 pins a release that
+  // runs on Node 20, so the warning would only be noise in k2's output (see the README's versions).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const loaded = loadClustersForCommand(command, files, io);
+  if ("exitCode" in loaded) return loaded;
+  const credentials = loggingCredentialsOf(loaded.clusters, env, dryRun, io);
+  return credentials === undefined ? { exitCode: EXIT.problems } : { clusters: loaded.clusters, credentials };
+}
+
 export async function secretsInitCommand(
   files: readonly string[],
   options: SecretsInitOptions,
@@ -170,14 +190,9 @@ export async function secretsInitCommand(
   storeFor: StoreFactory = providerStore,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  // The AWS SDK warns on every run that its 2027 releases need Node 22; k2 pins a release that
-  // runs on Node 20, so the warning would only be noise in k2's output (see the README's versions).
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  const loaded = loadClustersForCommand("secrets init", files, io);
+  const loaded = loadForSecrets("secrets init", files, io, env, options.dryRun);
   if ("exitCode" in loaded) return loaded.exitCode;
-  // The log sinks' credentials for etcd hosts come from the environment: all of them, or nothing is written.
-  const credentials = loggingCredentialsOf(loaded.clusters, env, options.dryRun, io);
-  if (credentials === undefined) return EXIT.problems;
+  const { credentials } = loaded;
   const reports: ClusterReport[] = [];
   for (const cluster of loaded.clusters) reports.push(await initCluster(cluster, storeFor(cluster), options.dryRun, credentials.get(cluster.metadata.name) ?? []));
 
@@ -251,11 +266,9 @@ export async function secretsLoggingCommand(
   storeFor: StoreFactory = providerStore,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  const loaded = loadClustersForCommand("secrets logging", files, io);
+  const loaded = loadForSecrets("secrets logging", files, io, env, false);
   if ("exitCode" in loaded) return loaded.exitCode;
-  const credentials = loggingCredentialsOf(loaded.clusters, env, false, io);
-  if (credentials === undefined) return EXIT.problems;
+  const { credentials } = loaded;
   const reports: LoggingUpdateReport[] = [];
   for (const cluster of loaded.clusters) {
     const store = storeFor(cluster);
