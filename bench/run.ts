@@ -7,7 +7,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, release, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { planCluster, planFleet, renderText } from "../lib/plan";
@@ -24,12 +24,14 @@ interface Settings {
   /** Fleet sizes for synthesis, the last one checked against the budgets. */
   readonly fleets: readonly number[];
   readonly synthRuns: (clusters: number) => number;
+  /** One unmeasured run of the raw program before the measured ones (KrakenCluster's first run always is: the baseline is generated from it). */
+  readonly rawWarmUp: boolean;
   readonly cliRuns: number;
   readonly terraformPlanRuns: number;
 }
 
-const FULL: Settings = { quick: false, fleets: [1, 10, 50], synthRuns: (clusters) => (clusters >= 50 ? 3 : 5), cliRuns: 10, terraformPlanRuns: 3 };
-const QUICK: Settings = { quick: true, fleets: [1, 5], synthRuns: () => 3, cliRuns: 3, terraformPlanRuns: 1 };
+const FULL: Settings = { quick: false, fleets: [1, 10, 50], synthRuns: (clusters) => (clusters >= 50 ? 3 : 5), rawWarmUp: true, cliRuns: 10, terraformPlanRuns: 3 };
+const QUICK: Settings = { quick: true, fleets: [1, 3], synthRuns: () => 3, rawWarmUp: false, cliRuns: 3, terraformPlanRuns: 1 };
 
 const SYNTH_RATIO_LIMIT = 1.25;
 const SYNTH_MEMORY_LIMIT_MIB = 1.5 * 1024;
@@ -48,7 +50,7 @@ function synthesisFigures(settings: Settings, work: string): Figure[] {
   for (const clusters of settings.fleets) {
     const runs = settings.synthRuns(clusters);
     progress(`synthesizing ${clusters} cluster(s) through KrakenCluster and the raw baseline, ${runs} runs each`);
-    const result = measureSynthesis(clusters, runs, schemas, work);
+    const result = measureSynthesis(clusters, runs, schemas, work, settings.rawWarmUp);
     const checked = clusters === largest;
     const kraken = result.kraken.map((run) => run.elapsedMs);
     const raw = result.raw.map((run) => run.elapsedMs);
@@ -142,6 +144,8 @@ function machine(): Record<string, unknown> {
     memoryGiB: Math.round(totalmem() / 1024 ** 3),
     platform: `${process.platform} ${release()}`,
     node: process.version,
+    // Other work on the machine moves every figure: read the table with the load in mind.
+    loadAverageAtEnd: loadavg().map((load) => Number(load.toFixed(2))),
     terraform: terraform.status === 0 ? (JSON.parse(terraform.stdout) as { terraform_version: string }).terraform_version : "not found",
   };
 }

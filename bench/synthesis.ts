@@ -85,9 +85,9 @@ export function assertSameStacks(krakenOut: string, rawOut: string): void {
 
 /**
  * Synthesizes `clusters` aws-ha clusters both ways, `runs` times each, interleaved (after one
- * warm-up each), and checks the two outputs are equal.
+ * warm-up of each, unless `rawWarmUp` is false), and checks the two outputs are equal.
  */
-export function measureSynthesis(clusters: number, runs: number, schemas: ProviderSchemas, work: string): SynthesisResult {
+export function measureSynthesis(clusters: number, runs: number, schemas: ProviderSchemas, work: string, rawWarmUp = true): SynthesisResult {
   const directory = join(work, `synth-${clusters}`);
   mkdirSync(join(directory, "raw"), { recursive: true });
   const fleet = writeFleet(clusters, directory);
@@ -117,7 +117,7 @@ export function measureSynthesis(clusters: number, runs: number, schemas: Provid
   const rawProgram = join(directory, "raw-app.js");
   writeFileSync(rawProgram, harness(`for (const module of ${JSON.stringify(modules)}) require(module).build(app);`));
   const rawOut = join(directory, "raw.out");
-  runProgram(rawProgram, rawOut, directory);
+  if (rawWarmUp || runs === 0) runProgram(rawProgram, rawOut, directory);
 
   const kraken: SynthesisRun[] = [];
   const raw: SynthesisRun[] = [];
