@@ -8,9 +8,9 @@
  * It also runs on documents that failed the schema (the failing values are removed first), so
  * that semantic rules see defaults too; every step therefore checks that what it reads is there.
  */
-import { Value } from "@sinclair/typebox/value";
 import { instanceArchitecture, ubuntuImageParameter } from "./aws-instances";
 import { ClusterDocumentSchema } from "./schema";
+import { compileDefaults } from "./schema-defaults";
 import type { Cluster, DeepPartial } from "./types";
 
 type Mutable<T> = { -readonly [K in keyof T]: Mutable<T[K]> };
@@ -89,12 +89,15 @@ function computeDefaults(document: Draft): void {
   if (state.kubernetes) state.kubernetes.secretSuffix ??= /-[0-9]+$/.test(name) ? `${name}-state` : name;
 }
 
+let fillSchemaDefaults: ((value: unknown) => unknown) | undefined;
+
 /** Fills every default into `document` in place and returns it. */
 export function applyDefaults<T>(document: T): T {
   if (document === null || typeof document !== "object" || Array.isArray(document)) return document;
-  Value.Default(ClusterDocumentSchema, document);
+  fillSchemaDefaults ??= compileDefaults(ClusterDocumentSchema);
+  fillSchemaDefaults(document);
   createProviderBlocks(document);
-  Value.Default(ClusterDocumentSchema, document);
+  fillSchemaDefaults(document);
   computeDefaults(document);
   return document;
 }
