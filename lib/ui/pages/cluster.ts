@@ -152,7 +152,7 @@ export function clusterPage(input: ClusterPageInput, context: PageContext): Html
 <textarea id="yaml" class="yaml" aria-describedby="yaml-hint" spellcheck="false" autocomplete="off">${text}</textarea>
 <div id="validity" role="status" aria-live="polite">${problemsHtml(draft.problems)}</div>
 <div class="actions">
-<button type="button" id="save" class="primary" disabled>Save</button>
+<button type="button" id="save" class="primary" aria-describedby="validity" disabled>Save</button>
 <button type="button" id="discard" disabled>Discard changes</button>
 <span id="save-status" role="status" aria-live="polite"></span>
 </div>
