@@ -9,6 +9,7 @@ import { describeBackend, stateBackendConfig } from "../state/backend";
 import { stateClient, type StateClient } from "../state/clients";
 import type { LockStatus } from "../state/lock";
 import { appliedSpecFromState, parseTerraformState, type AppliedSpec } from "../state/terraform-state";
+import { describeValues, planCluster, type PlanChange } from "../plan";
 import type { Cluster } from "../spec";
 
 export interface AppliedVersion {
@@ -20,6 +21,19 @@ export interface AppliedVersion {
   readonly kubernetesVersion?: string;
   /** Why this version's spec cannot be read (a delete marker, a state of another shape). */
   readonly note?: string;
+  /**
+   * What this version's spec changed from the next older version that has one, as `k2 plan`
+   * plans it; absent for the oldest version listed (nothing to compare with).
+   */
+  readonly changes?: readonly AppliedChange[];
+}
+
+/** One change between two applied specs: only spec paths and values, never anything else from the state. */
+export interface AppliedChange {
+  readonly path: string;
+  readonly impact: PlanChange["impact"];
+  /** "4 → 5", or one line per inner field that changed. */
+  readonly values: readonly string[];
 }
 
 export type AppliedHistory =
@@ -48,23 +62,39 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** What `newer` changed from `older`, as `k2 plan` plans it. */
+function changesBetween(older: Cluster, newer: Cluster): AppliedChange[] {
+  return planCluster({ next: newer, previous: { cluster: older, source: "state", location: "the previous version" } }).changes.map((change) => ({ path: change.path, impact: change.impact, values: describeValues(change) }));
+}
+
 async function readHistory(client: StateClient, backendType: string): Promise<AppliedHistory> {
   if (!client.listVersions) {
     return { kept: false, reason: `the ${backendType} backend keeps only the current state, so only the last applied spec is known (an s3 backend on a versioned bucket keeps every version)` };
   }
-  const versions = await client.listVersions(HISTORY_LIMIT);
+  const listed = await client.listVersions(HISTORY_LIMIT);
+  // Only what the page shows is kept: serial, hash, version and the spec's changes. The state's
+  // text (resources, sensitive attributes) is dropped here and never reaches a page.
+  const read = listed.map((version): { view: AppliedVersion; cluster?: Cluster } => {
+    const base = { versionId: version.versionId, isLatest: version.isLatest, ...(version.lastModified ? { lastModified: version.lastModified } : {}) };
+    if (version.text === undefined) return { view: { ...base, note: "deleted" } };
+    try {
+      const state = parseTerraformState(version.text, `version ${version.versionId}`);
+      const applied = appliedSpecFromState(state, `version ${version.versionId}`);
+      if (!applied) return { view: { ...base, serial: state.serial, note: "no applied spec in this version" } };
+      return { view: { ...base, serial: applied.serial, specHash: applied.hash, kubernetesVersion: applied.cluster.spec.kubernetes.version }, cluster: applied.cluster };
+    } catch (error) {
+      return { view: { ...base, note: messageOf(error) } };
+    }
+  });
   return {
     kept: true,
-    versions: versions.map((version): AppliedVersion => {
-      const base = { versionId: version.versionId, isLatest: version.isLatest, ...(version.lastModified ? { lastModified: version.lastModified } : {}) };
-      if (version.text === undefined) return { ...base, note: "deleted" };
+    versions: read.map(({ view, cluster }, index) => {
+      const older = read.slice(index + 1).find((candidate) => candidate.cluster !== undefined)?.cluster;
+      if (!cluster || !older) return view;
       try {
-        const state = parseTerraformState(version.text, `version ${version.versionId}`);
-        const applied = appliedSpecFromState(state, `version ${version.versionId}`);
-        if (!applied) return { ...base, serial: state.serial, note: "no applied spec in this version" };
-        return { ...base, serial: applied.serial, specHash: applied.hash, kubernetesVersion: applied.cluster.spec.kubernetes.version };
+        return { ...view, changes: changesBetween(older, cluster) };
       } catch (error) {
-        return { ...base, note: messageOf(error) };
+        return { ...view, note: `cannot compare with the previous version: ${messageOf(error)}` };
       }
     }),
   };

@@ -26,6 +26,7 @@ import { defineCluster, type Cluster, type ClusterDocumentInput } from "../../li
 import { stateBackendConfig } from "../../lib/state/backend";
 import { StateAccessError } from "../../lib/state/clients";
 import { S3StateClient } from "../../lib/state/clients/s3";
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { startFakeS3, type FakeS3 } from "../support/fake-s3";
 import { providerMirror, requireTerraform, writeOfflineProviderOverride } from "../support/terraform";
 import { appliedStateDocument } from "../support/applied-state";
@@ -86,11 +87,14 @@ function oneLine(text: string): string {
 const appliedCluster = defineCluster(clusterDocument({}, { "spec.nodePools.0.maxSize": 4 }));
 
 beforeAll(async () => {
-  fake = await startFakeS3();
+  // A clock a minute ahead at every write, so that versions have distinct LastModified times.
+  let clock = Date.parse("2026-11-20T10:00:00Z");
+  fake = await startFakeS3({ now: () => new Date((clock += 60_000)) });
 });
 
 beforeEach(() => {
   fake.buckets.clear();
+  fake.versioning.clear();
   fake.tables.clear();
   fake.buckets.set(BUCKET, new Map());
   fake.tables.set(LOCK_TABLE, new Map());
@@ -365,6 +369,94 @@ describe("S3StateClient, in process", () => {
       expect(await s3.unlock("the-real-id")).toBe(`deleted s3://${BUCKET}/${LOCK_KEY}`);
       expect(objects().has(LOCK_KEY)).toBe(false);
       expect(await s3.lockStatus()).toEqual({ backend: s3.description, locked: false });
+    } finally {
+      await s3.close();
+    }
+  });
+});
+
+describe("S3StateClient.listVersions, on a versioned bucket", () => {
+  let sdk: S3Client;
+
+  beforeAll(() => {
+    for (const [name, value] of Object.entries(fake.awsEnv())) vi.stubEnv(name, value);
+    sdk = new S3Client({ region: "us-west-2" });
+  });
+
+  afterAll(() => {
+    sdk.destroy();
+    vi.unstubAllEnvs();
+  });
+
+  function client(): S3StateClient {
+    const backend = stateBackendConfig(defineCluster(clusterDocument()));
+    if (backend.type !== "s3") throw new Error("expected an s3 backend");
+    return new S3StateClient(backend);
+  }
+
+  /** One `terraform apply` as the s3 backend (use_lockfile) writes it: take the lock file, write the state, release the lock. */
+  async function terraformWrites(state: string): Promise<string> {
+    await sdk.send(new PutObjectCommand({ Bucket: BUCKET, Key: LOCK_KEY, Body: lockRecord("apply-lock"), IfNoneMatch: "*" }));
+    const written = await sdk.send(new PutObjectCommand({ Bucket: BUCKET, Key: STATE_KEY, Body: state, ContentType: "application/json" }));
+    await sdk.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: LOCK_KEY }));
+    return written.VersionId!;
+  }
+
+  it("GIVEN three applies, deletes of the state and a longer key THEN the versions are the state's, newest first, within the limit", async () => {
+    // GIVEN versioning on, and three applies with serials 1, 2 and 3; before the third, someone deleted the state object three times
+    fake.versioning.set(BUCKET, []);
+    const states = [1, 2, 3].map((serial) => appliedStateDocument(defineCluster(clusterDocument({}, { "spec.nodePools.0.maxSize": 3 + serial })), serial));
+    const first = await terraformWrites(states[0]!);
+    const second = await terraformWrites(states[1]!);
+    for (let i = 0; i < 3; i += 1) await sdk.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: STATE_KEY }));
+    const third = await terraformWrites(states[2]!);
+    // AND a key that only shares the state's key as a prefix
+    await sdk.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${STATE_KEY}.backup`, Body: states[0] }));
+    expect(new Set([first, second, third]).size).toBe(3);
+    fake.calls.length = 0;
+
+    const s3 = client();
+    try {
+      // WHEN k2 asks for all the versions, and for two
+      const listings = (): number => fake.calls.filter((call) => call.operation === "ListObjectVersions").length;
+      const all = await s3.listVersions(20);
+      const listingsForAll = listings();
+      const two = await s3.listVersions(2);
+
+      // THEN all three writes of the state come back newest first, with their text and times, and nothing else
+      expect(all.map((version) => version.versionId)).toEqual([third, second, first]);
+      expect(all.map((version) => version.text)).toEqual([states[2], states[1], states[0]]);
+      expect(all.map((version) => version.isLatest)).toEqual([true, false, false]);
+      const times = all.map((version) => Date.parse(version.lastModified!));
+      expect(times[0]).toBeGreaterThan(times[1]!);
+      expect(times[1]).toBeGreaterThan(times[2]!);
+      expect(listingsForAll).toBe(1);
+      // AND with a limit of two, the two newest, though the delete markers fill the first page (max-keys 4)
+      expect(two.map((version) => version.versionId)).toEqual([third, second]);
+      expect(listings() - listingsForAll).toBe(2);
+      expect(fake.calls.filter((call) => call.operation === "GetObject").map((call) => [call.key, call.versionId])).toEqual([
+        [STATE_KEY, third],
+        [STATE_KEY, second],
+        [STATE_KEY, first],
+        [STATE_KEY, third],
+        [STATE_KEY, second],
+      ]);
+    } finally {
+      await s3.close();
+    }
+  });
+
+  it("GIVEN the state deleted last THEN no version is the latest; GIVEN an unversioned bucket THEN the one object, as version null", async () => {
+    fake.versioning.set(BUCKET, []);
+    const only = await terraformWrites(appliedStateDocument(appliedCluster, 1));
+    await sdk.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: STATE_KEY }));
+    const s3 = client();
+    try {
+      expect(await s3.readState()).toBeUndefined();
+      expect((await s3.listVersions(5)).map((version) => [version.versionId, version.isLatest])).toEqual([[only, false]]);
+      fake.versioning.delete(BUCKET);
+      objects().set(STATE_KEY, Buffer.from(appliedStateDocument(appliedCluster, 7)));
+      expect(await s3.listVersions(5)).toMatchObject([{ versionId: "null", isLatest: true, text: appliedStateDocument(appliedCluster, 7) }]);
     } finally {
       await s3.close();
     }

@@ -66,7 +66,7 @@ afterAll(async () => {
 
 describe("k2 ui in Chromium", () => {
   it("GIVEN the examples WHEN the overview opens THEN every cluster shows with its shape, state and lock, and a lock appears live", async () => {
-    const page = await browser!.newPage({ viewport: { width: 1700, height: 640 } });
+    const page = await browser!.newPage({ viewport: { width: 1366, height: 640 } });
     await page.goto(url);
     const rows = page.locator("#fleet tbody tr");
     await expect.poll(() => rows.count()).toBe(3);
@@ -86,6 +86,57 @@ describe("k2 ui in Chromium", () => {
     const { rmSync } = await import("node:fs");
     rmSync(lockInfo);
     await expect.poll(() => ha.locator(".lock").textContent(), { timeout: 15_000 }).toContain("not locked");
+    await page.close();
+  });
+
+  it("GIVEN a laptop (1366 px) and a tablet (768 px) WHEN the overview opens THEN nothing scrolls sideways and every cluster's link is visible", async () => {
+    for (const [name, viewport] of [
+      ["laptop", { width: 1366, height: 900 }],
+      ["tablet", { width: 768, height: 1024 }],
+    ] as const) {
+      const page = await browser!.newPage({ viewport });
+      await page.goto(url);
+      await expect.poll(() => page.locator("#fleet tbody tr").count()).toBe(3);
+      // Neither the page nor the table's own scrolling box is wider than the window.
+      // (Run in the page; the tests are compiled without the DOM's types.)
+      const widths = await page.evaluate<{ page: number; window: number; table: number; box: number }>(
+        `(() => { const wrap = document.querySelector(".table-wrap"); return { page: document.documentElement.scrollWidth, window: document.documentElement.clientWidth, table: wrap.scrollWidth, box: wrap.clientWidth }; })()`,
+      );
+      expect(widths.page, `${name}: the page scrolls sideways`).toBeLessThanOrEqual(widths.window);
+      expect(widths.table, `${name}: the clusters table scrolls sideways`).toBeLessThanOrEqual(widths.box);
+      for (const cluster of ["prod-usw2", "dev", "metal-dc1"]) {
+        const link = page.getByRole("link", { name: cluster, exact: true });
+        await link.scrollIntoViewIfNeeded();
+        expect(await link.isVisible(), `${name}: ${cluster}`).toBe(true);
+        const box = (await link.boundingBox())!;
+        expect(box.x + box.width, `${name}: ${cluster}'s link is cut off`).toBeLessThanOrEqual(viewport.width);
+      }
+      await page.screenshot({ path: join(OUTPUT, `overview-${name}.png`), fullPage: true });
+      await page.close();
+    }
+  });
+
+  it("GIVEN the overview and a cluster page THEN the table's headers and the form's controls have accessible names, Save says it is disabled, and focus is visible", async () => {
+    const page = await browser!.newPage({ viewport: { width: 1366, height: 900 } });
+    await page.goto(url);
+    const fleet = await page.locator("#fleet").ariaSnapshot();
+    expect(fleet).toContain('- table "Clusters, their shape, state and lock"');
+    for (const header of ["Cluster file", "Provider Kubernetes", "Control plane etcd members", "Pools min / desired / max", "State applied spec, lock, backend"]) expect(fleet).toContain(`- columnheader "${header}"`);
+    expect(fleet).toContain('- rowheader "prod-usw2 aws-ha/cluster.yaml"');
+    // The keyboard: the first Tab reaches the skip link, with a visible outline.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate<string>("document.activeElement.textContent")).toBe("Skip to content");
+    expect(await page.evaluate<string>("getComputedStyle(document.activeElement).outlineStyle")).toBe("solid");
+
+    await openCluster(page, "prod-usw2");
+    const editor = await page.locator("#editor").ariaSnapshot();
+    const controls = editor.split("\n").filter((line) => /^\s*- (textbox|button|spinbutton|combobox|checkbox)\b/.test(line));
+    expect(controls.length).toBeGreaterThan(10);
+    // Every control has a name: `- textbox "Maximum size"`, never a bare `- textbox`.
+    expect(controls.filter((line) => !/^\s*- \w+ "[^"]+"/.test(line))).toEqual([]);
+    expect(editor).toContain('- textbox "Maximum size": "10"');
+    expect(editor).toContain('- button "Save" [disabled]');
+    expect(await page.locator("#plan").getAttribute("aria-live")).toBe("polite");
     await page.close();
   });
 

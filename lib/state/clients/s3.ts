@@ -59,25 +59,42 @@ export class S3StateClient implements StateClient {
     return this.getText(this.backend.key);
   }
 
-  /** The state object's versions, newest first (an unversioned bucket has one, with id "null"). */
+  /**
+   * The state object's versions, newest first, at most `limit` (an unversioned bucket has one,
+   * with id "null"). Delete markers are left out, and so are keys that only share the state's key
+   * as a prefix (its .tflock lock file). S3 lists a key's versions newest first, before any longer
+   * key, so listing stops at the first page that moves past the state's key.
+   */
   async listVersions(limit: number): Promise<StateVersion[]> {
     const { client, sdk } = await this.s3Client();
     const { bucket, key } = this.backend;
     try {
-      const listing = await client.send(new sdk.ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, MaxKeys: Math.max(limit, 1) * 2 }));
-      const versions = (listing.Versions ?? []).filter((version) => version.Key === key && version.VersionId !== undefined);
-      versions.sort((a, b) => (b.LastModified?.getTime() ?? 0) - (a.LastModified?.getTime() ?? 0));
-      const result: StateVersion[] = [];
-      for (const version of versions.slice(0, limit)) {
-        const object = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key, VersionId: version.VersionId }));
-        result.push({
-          versionId: version.VersionId!,
-          isLatest: version.IsLatest === true,
-          ...(version.LastModified ? { lastModified: version.LastModified.toISOString() } : {}),
-          text: await object.Body?.transformToString("utf8"),
-        });
+      const found: { versionId: string; isLatest: boolean; lastModified?: Date }[] = [];
+      let keyMarker: string | undefined;
+      let versionIdMarker: string | undefined;
+      for (;;) {
+        const page = await client.send(
+          new sdk.ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, MaxKeys: Math.min(Math.max(limit, 1) * 2, 1000), ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }) }),
+        );
+        for (const version of page.Versions ?? []) {
+          if (version.Key !== key || version.VersionId === undefined) continue;
+          found.push({ versionId: version.VersionId, isLatest: version.IsLatest === true, ...(version.LastModified ? { lastModified: version.LastModified } : {}) });
+        }
+        if (found.length >= limit || page.IsTruncated !== true || page.NextKeyMarker !== key) break;
+        keyMarker = page.NextKeyMarker;
+        versionIdMarker = page.NextVersionIdMarker;
       }
-      return result;
+      return await Promise.all(
+        found.slice(0, limit).map(async (version): Promise<StateVersion> => {
+          const object = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key, VersionId: version.versionId }));
+          return {
+            versionId: version.versionId,
+            isLatest: version.isLatest,
+            ...(version.lastModified ? { lastModified: version.lastModified.toISOString() } : {}),
+            text: await object.Body?.transformToString("utf8"),
+          };
+        }),
+      );
     } catch (error) {
       throw new StateAccessError(`cannot list the versions of s3://${bucket}/${key}: ${(error as Error).message}`, { cause: error });
     }

@@ -9,7 +9,7 @@ import type { DraftEvaluation } from "../draft";
 import type { FormField, FormModel } from "../form";
 import { html, type Html } from "../html";
 import type { ClusterRow } from "../overview";
-import type { ClusterStateView } from "../state-view";
+import type { AppliedVersion, ClusterStateView } from "../state-view";
 import { page, type PageContext } from "./layout";
 import { appliedBadge, lockCell } from "./overview";
 
@@ -85,13 +85,34 @@ export function listingHtml(text: string, problems: readonly LocatedProblem[]): 
   })}</ol></div>`;
 }
 
+/** An ISO time as "2026-11-20 10:02:00 UTC", in a <time> element. */
+function timeHtml(iso: string | undefined): Html {
+  if (iso === undefined) return html`<span class="muted">unknown time</span>`;
+  const shown = Number.isNaN(Date.parse(iso)) ? iso : new Date(iso).toISOString().replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC");
+  return html`<time datetime="${iso}">${shown}</time>`;
+}
+
+function versionChangesHtml(version: AppliedVersion, oldest: boolean): Html {
+  if (version.note !== undefined) return html`<span class="muted">${version.note}</span>`;
+  if (!version.changes) return html`<span class="muted">${oldest ? "the oldest version listed" : "no earlier applied spec to compare with"}</span>`;
+  if (version.changes.length === 0) return html`<span class="muted">the same spec as the previous version</span>`;
+  return html`<ul class="changes">${version.changes.map(
+    (change) => html`<li data-path="${change.path}"><span class="badge impact-${change.impact}">${IMPACT_LABELS[change.impact]}</span> <span class="path">${change.path}</span>${change.values.length > 0 ? html`<div class="values">${change.values.join("; ")}</div>` : ""}</li>`,
+  )}</ul>`;
+}
+
 export function historyHtml(state: ClusterStateView | undefined): Html {
   if (!state) return html`<p class="muted">The state has not been read yet.</p>`;
   const history = state.history;
   if (!history.kept) return html`<p class="muted">No history: ${history.reason}.</p>${state.applied ? html`<p>Last applied: state serial ${state.applied.serial}, spec sha256 <code>${state.applied.hash.slice(0, 12)}</code>.</p>` : ""}`;
   if (history.versions.length === 0) return html`<p class="muted">The bucket holds no version of this state yet.</p>`;
-  return html`<div class="table-wrap"><table><thead><tr><th scope="col">Written</th><th scope="col">Serial</th><th scope="col">Kubernetes</th><th scope="col">Spec sha256</th><th scope="col">Version</th></tr></thead><tbody>
-${history.versions.map((version) => html`<tr><td>${version.lastModified ?? ""}${version.isLatest ? html` <span class="badge ok">current</span>` : ""}</td><td>${version.serial ?? ""}</td><td>${version.kubernetesVersion ?? ""}</td><td>${version.specHash ? html`<code>${version.specHash.slice(0, 12)}</code>` : html`<span class="muted">${version.note ?? ""}</span>`}</td><td><code>${version.versionId}</code></td></tr>`)}
+  const last = history.versions.length - 1;
+  return html`<p class="muted">${history.versions.length} version${history.versions.length === 1 ? "" : "s"} of the state, newest first; each with what its spec changed from the one before, as <code>k2 plan</code> plans it.</p>
+<div class="table-wrap" role="region" aria-labelledby="history-title" tabindex="0"><table id="history-table"><caption class="sr-only">Applied specs, newest first</caption><thead><tr><th scope="col">Written <span class="muted">version</span></th><th scope="col">Serial <span class="muted">spec sha256</span></th><th scope="col">Kubernetes</th><th scope="col">Changed from the previous version</th></tr></thead><tbody>
+${history.versions.map(
+  (version, index) =>
+    html`<tr data-version="${version.versionId}"${version.serial === undefined ? "" : html` data-serial="${version.serial}"`}><td>${timeHtml(version.lastModified)}${version.isLatest ? html` <span class="badge ok">current</span>` : ""}<div class="file"><code>${version.versionId}</code></div></td><td>${version.serial ?? ""}${version.specHash ? html`<div class="file"><code>${version.specHash.slice(0, 12)}</code></div>` : ""}</td><td>${version.kubernetesVersion ?? ""}</td><td class="history-changes">${versionChangesHtml(version, index === last)}</td></tr>`,
+)}
 </tbody></table></div>`;
 }
 
@@ -131,7 +152,7 @@ export function clusterPage(input: ClusterPageInput, context: PageContext): Html
 <textarea id="yaml" class="yaml" aria-describedby="yaml-hint" spellcheck="false" autocomplete="off">${text}</textarea>
 <div id="validity" role="status" aria-live="polite">${problemsHtml(draft.problems)}</div>
 <div class="actions">
-<button type="button" id="save" class="primary" disabled>Save</button>
+<button type="button" id="save" class="primary" aria-describedby="validity" disabled>Save</button>
 <button type="button" id="discard" disabled>Discard changes</button>
 <span id="save-status" role="status" aria-live="polite"></span>
 </div>
@@ -142,7 +163,7 @@ export function clusterPage(input: ClusterPageInput, context: PageContext): Html
 <div id="plan" aria-live="polite">${planHtml(draft.plan, draft.planNote)}</div>
 <h2 id="spec-title">Spec</h2>
 <div id="listing">${listingHtml(text, draft.problems)}</div>
-<h2>Applied specs</h2>
+<h2 id="history-title">Applied specs</h2>
 <div id="history">${historyHtml(state)}</div>
 </section>
 </div>`;

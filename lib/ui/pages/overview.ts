@@ -27,18 +27,19 @@ export function lockCell(row: Pick<ClusterRow, "lock" | "lockError">): Html {
 function rowHtml(row: ClusterRow): Html {
   const link = html`<a href="/clusters/${encodeURIComponent(row.name)}">${row.name}</a>`;
   if (!row.valid) {
-    return html`<tr data-cluster="${row.name}"><th scope="row">${link}<div class="file"><code>${row.file}</code></div></th><td colspan="8"><span class="badge bad">invalid</span> ${row.problems} problem${row.problems === 1 ? "" : "s"}: open the cluster to see them at their fields</td></tr>`;
+    return html`<tr data-cluster="${row.name}"><th scope="row">${link}<div class="file"><code>${row.file}</code></div></th><td colspan="5"><span class="badge bad">invalid</span> ${row.problems} problem${row.problems === 1 ? "" : "s"}: open the cluster to see them at their fields</td></tr>`;
   }
+  // data-label names each cell where the table is shown as cards (narrow screens), where the column headers are not seen.
   return html`<tr data-cluster="${row.name}">
 <th scope="row">${link}<div class="file"><code>${row.file}</code></div></th>
-<td>${row.provider === "aws" ? "AWS" : "MAAS"} ${row.where ?? ""}</td>
-<td>${row.kubernetesVersion ?? ""}</td>
-<td><ul>${row.etcd.map((etcd) => html`<li>${etcd.name}: ${etcd.members}</li>`)}</ul></td>
-<td>${row.controlPlaneReplicas ?? ""}</td>
-<td><ul>${row.pools.map((pool) => html`<li>${pool.name} <span class="muted" title="min / desired / max">${pool.minSize} / ${pool.desiredSize} / ${pool.maxSize}</span></li>`)}</ul></td>
-<td>${row.backend ?? html`<span class="muted">reading…</span>`}</td>
-<td class="applied">${appliedBadge(row.applied)}</td>
-<td class="lock">${lockCell(row)}</td>
+<td data-label="Provider">${row.provider === "aws" ? "AWS" : "MAAS"} ${row.where ?? ""}<div class="sub">Kubernetes ${row.kubernetesVersion ?? ""}</div></td>
+<td class="control-plane" data-label="Control plane">${row.controlPlaneReplicas ?? ""} node${row.controlPlaneReplicas === 1 ? "" : "s"}<ul class="sub">${row.etcd.map((etcd) => html`<li>etcd ${etcd.name}: ${etcd.members}</li>`)}</ul></td>
+<td data-label="Pools"><ul>${row.pools.map((pool) => html`<li>${pool.name} <span class="muted" title="min / desired / max">${pool.minSize} / ${pool.desiredSize} / ${pool.maxSize}</span></li>`)}</ul></td>
+<td class="state" data-label="State">
+<div class="applied">${appliedBadge(row.applied)}</div>
+<div class="lock">${lockCell(row)}</div>
+<div class="backend sub">${row.backend ?? html`<span class="muted">reading…</span>`}</div>
+</td>
 </tr>`;
 }
 
@@ -50,7 +51,7 @@ ${invalidFiles.length > 0 ? html`<div class="banner error" role="alert">${proble
 <div class="table-wrap" role="region" aria-label="Clusters" tabindex="0">
 <table id="fleet">
 <caption class="sr-only">Clusters, their shape, state and lock</caption>
-<thead><tr><th scope="col">Cluster <span class="muted">file</span></th><th scope="col">Provider</th><th scope="col">Kubernetes</th><th scope="col">etcd <span class="muted">members</span></th><th scope="col">Control plane <span class="muted">nodes</span></th><th scope="col">Pools <span class="muted">min / desired / max</span></th><th scope="col">State backend</th><th scope="col">Applied spec</th><th scope="col">Lock</th></tr></thead>
+<thead><tr><th scope="col">Cluster <span class="muted">file</span></th><th scope="col">Provider <span class="muted">Kubernetes</span></th><th scope="col">Control plane <span class="muted">etcd members</span></th><th scope="col">Pools <span class="muted">min / desired / max</span></th><th scope="col">State <span class="muted">applied spec, lock, backend</span></th></tr></thead>
 <tbody>
 ${rows.map(rowHtml)}
 </tbody>

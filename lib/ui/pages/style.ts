@@ -20,10 +20,25 @@ code, pre, textarea { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas
 .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 8px 10px; border-bottom: 1px solid var(--line); }
-th { background: var(--panel); font-size: 13px; white-space: nowrap; }
+th { background: var(--panel); font-size: 13px; }
+tbody th { background: none; font-size: 15px; }
 td ul { margin: 0; padding-left: 16px; }
-th .file { font-weight: normal; font-size: 12px; color: var(--muted); margin-top: 2px; }
-td li { white-space: nowrap; }
+.file { font-weight: normal; font-size: 12px; color: var(--muted); margin-top: 2px; overflow-wrap: break-word; }
+.sub { font-size: 13px; color: var(--muted); margin-top: 2px; }
+ul.sub { list-style: none; padding-left: 0; }
+td li .muted { white-space: nowrap; }
+#fleet td.state > div + div { margin-top: 4px; }
+#fleet .backend, #history-table code { overflow-wrap: anywhere; }
+/* Tablets and phones: each cluster is a card, each cell labelled with its column's name. */
+@media (max-width: 820px) {
+  #fleet thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  #fleet, #fleet tbody, #fleet tr, #fleet th, #fleet td { display: block; width: 100%; }
+  #fleet tr { border-bottom: 2px solid var(--line); padding: 6px 0; }
+  #fleet th, #fleet td { border-bottom: none; padding: 4px 12px; }
+  #fleet td[data-label] { display: grid; grid-template-columns: 8.5em minmax(0, 1fr); gap: 0 10px; }
+  #fleet td[data-label]::before { content: attr(data-label); font-weight: 600; font-size: 13px; color: var(--muted); }
+  #fleet td[data-label] > * { grid-column: 2; }
+}
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; border: 1px solid currentColor; white-space: nowrap; }
 .ok { color: var(--create); } .warn { color: var(--rolling); } .bad { color: var(--destroy); }
 .impact-create { color: var(--create); } .impact-in-place { color: var(--in-place); } .impact-rolling-replace { color: var(--rolling); }
