@@ -100,8 +100,12 @@ async function readHistory(client: StateClient, backendType: string): Promise<Ap
   };
 }
 
-/** Reads one cluster's state view; never throws: what fails is reported in the view. */
-export async function readClusterState(cluster: Cluster, baseDir: string, factory: StateClientFactory = defaultFactory): Promise<ClusterStateView> {
+/**
+ * Reads one cluster's state view; never throws: what fails is reported in the view. The history
+ * of `previous` (the last view) is kept while the applied state is the same one (serial and spec
+ * hash): versions only come with a new state, and listing them reads every version's whole state.
+ */
+export async function readClusterState(cluster: Cluster, baseDir: string, factory: StateClientFactory = defaultFactory, previous?: ClusterStateView): Promise<ClusterStateView> {
   const backendType = cluster.spec.state.backend;
   const config = stateBackendConfig(cluster, baseDir);
   // A local state file is shown relative to the UI's directory, as the spec names it.
@@ -130,10 +134,20 @@ export async function readClusterState(cluster: Cluster, baseDir: string, factor
     } catch (error) {
       lockError = messageOf(error);
     }
-    try {
-      history = await readHistory(client, backendType);
-    } catch (error) {
-      history = { kept: false, reason: `cannot list the state's versions: ${messageOf(error)}` };
+    const unchanged =
+      previous?.history.kept === true &&
+      appliedError === undefined &&
+      previous.appliedError === undefined &&
+      previous.applied?.serial === applied?.serial &&
+      previous.applied?.hash === applied?.hash;
+    if (unchanged) {
+      history = previous.history;
+    } else {
+      try {
+        history = await readHistory(client, backendType);
+      } catch (error) {
+        history = { kept: false, reason: `cannot list the state's versions: ${messageOf(error)}` };
+      }
     }
   } finally {
     await client.close().catch(() => undefined);
@@ -180,7 +194,7 @@ export class StateCache {
     const name = cluster.metadata.name;
     const running = this.pending.get(name);
     if (running) return running;
-    const read = readClusterState(cluster, this.baseDir, this.factory)
+    const read = readClusterState(cluster, this.baseDir, this.factory, this.peek(cluster))
       .then((view) => {
         this.views.set(name, { key: StateCache.keyOf(cluster), view });
         return view;

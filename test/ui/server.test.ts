@@ -8,7 +8,8 @@ import { EventHub } from "../../lib/ui/events";
 import { clusterRow } from "../../lib/ui/overview";
 import { cookieValue, hostAllowed, redactSecrets } from "../../lib/ui/security";
 import { createUiApp } from "../../lib/ui/server";
-import { readClusterState } from "../../lib/ui/state-view";
+import type { StateClient } from "../../lib/state";
+import { readClusterState, StateCache } from "../../lib/ui/state-view";
 import { textHash } from "../../lib/ui/workspace";
 import { appliedStateDocument } from "../support/applied-state";
 import { EXAMPLES, runK2 } from "../util";
@@ -133,6 +134,35 @@ describe("state views", () => {
     expect(view.history).toMatchObject({ kept: false });
     const row = clusterRow({ name: "prod-usw2", file: "aws-ha/cluster.yaml", documentIndex: 0, value: {}, cluster, problems: [] }, view);
     expect(row).toMatchObject({ applied: { kind: "in-sync", serial: 9 }, lock: { who: "ci@runner" }, pools: [{ name: "general", minSize: 3, desiredSize: 3, maxSize: 10 }, { name: "spot" }, { name: "gpu" }] });
+  });
+});
+
+describe("the state cache", () => {
+  it("GIVEN a backend that keeps versions WHEN it is read again with the same applied state THEN the versions are not listed again; after a new apply they are", async () => {
+    // A stand-in for the S3 client (versions are tested against the S3 double in test/state):
+    // what is counted here is how often the UI asks, not what the backend answers.
+    const cluster = loadClusterFiles([join(examplesDirectory(), "aws-ha/cluster.yaml")])[0]!;
+    let state = appliedStateDocument(cluster, 4);
+    let listings = 0;
+    const client: StateClient = {
+      description: "versioned test backend",
+      readState: () => Promise.resolve(state),
+      lockStatus: () => Promise.resolve({ backend: "versioned test backend", locked: false }),
+      unlock: () => Promise.reject(new Error("not held")),
+      listVersions: () => {
+        listings += 1;
+        return Promise.resolve([{ versionId: `v${listings}`, isLatest: true, text: state }]);
+      },
+      close: () => Promise.resolve(),
+    };
+    const cache = new StateCache(examplesDirectory(), () => client);
+    await cache.refresh(cluster);
+    await cache.refresh(cluster);
+    expect(listings).toBe(1);
+    state = appliedStateDocument(cluster, 5, (spec) => spec.replace("maxSize: 10", "maxSize: 12"));
+    const view = await cache.refresh(cluster);
+    expect(listings).toBe(2);
+    expect(view.history).toMatchObject({ kept: true, versions: [{ versionId: "v2", serial: 5 }] });
   });
 });
 
