@@ -3,8 +3,15 @@
  * array of documents), keeping positions so that every problem can point at its line.
  */
 import { readFileSync } from "node:fs";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import { loadAll, CORE_SCHEMA } from "js-yaml";
+import type { Document, LineCounter, Node } from "yaml";
 import type { PathSegment } from "./problems";
+
+/** `yaml`, the full parser (positions, YAML's every feature): loaded only when it is needed. */
+function fullParser(): typeof import("yaml") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred: most runs never need it
+  return require("yaml") as typeof import("yaml");
+}
 
 export interface SourcePosition {
   /** 1-based. */
@@ -39,6 +46,7 @@ type YamlNode = Node | null | undefined;
 
 /** Walks the YAML tree along `path`; returns the offset of the deepest key or item found. */
 function offsetOf(root: YamlNode, path: readonly PathSegment[]): number | undefined {
+  const { isMap, isPair, isScalar, isSeq } = fullParser();
   let node: unknown = root;
   let offset = (root)?.range?.[0];
   for (const segment of path) {
@@ -60,6 +68,7 @@ function offsetOf(root: YamlNode, path: readonly PathSegment[]): number | undefi
 }
 
 function documentsOf(text: string, file: string): { doc: Document.Parsed; lineCounter: LineCounter }[] {
+  const { LineCounter, parseAllDocuments } = fullParser();
   const lineCounter = new LineCounter();
   // YAML 1.1 merge keys (<<: *defaults) are honoured; checking every key for one costs about a
   // third of the parse, so only a text that has "<<" somewhere pays for it (docs/performance.md).
@@ -77,8 +86,81 @@ function documentsOf(text: string, file: string): { doc: Document.Parsed; lineCo
   return list.map((doc) => ({ doc, lineCounter }));
 }
 
+/**
+ * Texts the fast reader might read otherwise than `yaml` does, or that only `yaml` guards: tags,
+ * anchors and aliases (alias bombs), merge keys, directives, explicit and null keys, and number
+ * forms the two libraries resolve differently (binary, signed hex or octal, signed floats without
+ * a leading digit, exponents of three digits). test/spec/source.test.ts reads texts both ways.
+ */
+const NEEDS_FULL_PARSER = /[!&*]|<<|__proto__|0[bB]|[-+]0[xXoO]|[-+]\.[0-9]|[eE][-+]?[0-9]{3}|^\s*%|^\s*\?(\s|$)|(^|[\s{,[-])(~|null|Null|NULL)\s*:/m;
+
+/** Whether parseSpecText reads `text` with the fast reader (for tests and benchmarks). */
+export function readsFast(text: string): boolean {
+  return fastValues(text) !== undefined;
+}
+
+/** A document worth checking: not empty (a trailing ---), not only comments, not a lone null. */
+const holdsSomething = (value: unknown): boolean => value !== null && value !== undefined;
+
+/**
+ * The documents' values through js-yaml (YAML 1.2 core schema), which reads specs several times
+ * faster than `yaml`; undefined when the text needs the full parser or js-yaml refuses it (then
+ * `yaml` reads it and says why, with its position).
+ */
+function fastValues(text: string): unknown[] | undefined {
+  if (NEEDS_FULL_PARSER.test(text)) return undefined;
+  try {
+    return loadAll(text, undefined, { schema: CORE_SCHEMA }).filter(holdsSomething);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Parses the text of a spec file into its documents; empty documents (a trailing ---) are skipped. */
 export function parseSpecText(text: string, file: string): SourceDocument[] {
+  const fast = fastValues(text);
+  if (fast) {
+    // Positions only matter for a problem to report: the full parser reads the text then, once.
+    let full: { root: YamlNode; lineCounter: LineCounter }[] | undefined;
+    const fullDocuments = (): { root: YamlNode; lineCounter: LineCounter }[] => {
+      if (full === undefined) {
+        try {
+          full = documentsOf(text, file)
+            .filter(({ doc }) => holdsSomething(doc.contents) && !(fullParser().isScalar(doc.contents) && doc.contents.value === null))
+            .map(({ doc, lineCounter }) => ({ root: doc.contents, lineCounter }));
+        } catch {
+          full = [];
+        }
+      }
+      return full;
+    };
+    const locateIn = (documentIndex: number, prefix: readonly PathSegment[]) => (path: readonly PathSegment[]) => {
+      const parsed = fullDocuments()[documentIndex];
+      if (!parsed) return undefined;
+      const offset = offsetOf(parsed.root, [...prefix, ...path]);
+      if (offset === undefined) return undefined;
+      const position = parsed.lineCounter.linePos(offset);
+      return { line: position.line, column: position.col };
+    };
+    const result: SourceDocument[] = [];
+    fast.forEach((value, documentIndex) => {
+      if (file.endsWith(".json") && Array.isArray(value)) {
+        value.forEach((item, index) => result.push({ file, index: result.length + 1, value: item as unknown, locate: locateIn(documentIndex, [index]) }));
+      } else {
+        result.push({ file, index: result.length + 1, value, locate: locateIn(documentIndex, []) });
+      }
+    });
+    return result;
+  }
+  return parseWithPositions(text, file);
+}
+
+/**
+ * The full parser's reading: every YAML feature, positions at once, and its errors. What
+ * parseSpecText returns when the fast reader does not apply; exported for the tests that compare them.
+ */
+export function parseWithPositions(text: string, file: string): SourceDocument[] {
+  const { isScalar } = fullParser();
   const result: SourceDocument[] = [];
   for (const { doc, lineCounter } of documentsOf(text, file)) {
     // A trailing --- (or a document of comments only) holds nothing: not a document to check.
