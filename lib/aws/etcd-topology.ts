@@ -1,5 +1,5 @@
 /** The etcd topology of an AWS cluster: members at the fixed addresses the spec plans. */
-import { etcdTopology, type EtcdClusterTopology } from "../bootstrap";
+import { etcdTopology, type EtcdClusterTopology } from "../bootstrap/topology";
 import { etcdMemberAddresses, planZones, type Cluster } from "../spec";
 
 export function awsEtcdTopology(cluster: Cluster): EtcdClusterTopology[] {

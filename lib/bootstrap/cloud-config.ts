@@ -1,5 +1,4 @@
 /** Rendering cloud-init user data (#cloud-config) from a typed description. */
-import { stringify } from "yaml";
 
 export interface CloudConfigFile {
   readonly path: string;
@@ -35,6 +34,10 @@ export function renderCloudConfig(config: CloudConfig): string {
     document.packages = [...config.packages];
   }
   document.runcmd = config.runcmd.map((command) => [...command]);
+  // yaml is loaded here, not with the module: k2 lint and k2 plan reach this module (through the
+  // etcd topology) without rendering any user data.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { stringify } = require("yaml") as typeof import("yaml");
   return `#cloud-config\n${stringify(document, { lineWidth: 0, blockQuote: "literal" })}`;
 }
 
