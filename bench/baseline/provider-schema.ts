@@ -4,9 +4,10 @@
  * offline against the provider mirror, cached per provider version (the dump takes seconds).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { providerMirror as findProviderMirror } from "../../test/support/terraform";
 
 /** A Terraform type in the schema's JSON form: "string", ["list", "string"], ["object", {...}]. */
 export type TerraformType = string | readonly [string, TerraformType | Readonly<Record<string, TerraformType>>];
@@ -33,18 +34,9 @@ export type ProviderSchemas = Readonly<Record<string, ProviderSchema>>;
 
 export const AWS_PROVIDER_VERSION = "5.100.0";
 
-/** Where provider mirrors usually live; KRAKEN_TF_PLUGIN_DIR overrides the search. */
-const MIRROR_CANDIDATES = ["/opt/tf-plugins", join(homedir(), ".terraform.d/plugins"), "/usr/share/terraform/plugins", "/usr/local/share/terraform/plugins"];
-
-/** The offline mirror holding the AWS provider, or an error that says where it was looked for. */
+/** The offline mirror holding AWS_PROVIDER_VERSION, found as the tests find theirs. */
 export function providerMirror(): string {
-  const configured = process.env.KRAKEN_TF_PLUGIN_DIR;
-  const candidates = configured ? [configured] : MIRROR_CANDIDATES;
-  for (const root of candidates) {
-    const provider = join(root, "registry.terraform.io/hashicorp/aws");
-    if (existsSync(provider) && readdirSync(provider).includes(AWS_PROVIDER_VERSION)) return root;
-  }
-  throw new Error(`no offline mirror of the AWS provider ${AWS_PROVIDER_VERSION} in ${candidates.join(", ")}; set KRAKEN_TF_PLUGIN_DIR to the folder that holds registry.terraform.io/hashicorp/aws`);
+  return findProviderMirror(AWS_PROVIDER_VERSION);
 }
 
 export const TERRAFORM_ENV = { ...process.env, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1" };

@@ -10,15 +10,19 @@ import { join } from "node:path";
 /** Where provider mirrors usually live; KRAKEN_TF_PLUGIN_DIR overrides the search. */
 const MIRROR_CANDIDATES = ["/opt/tf-plugins", join(homedir(), ".terraform.d/plugins"), "/usr/share/terraform/plugins", "/usr/local/share/terraform/plugins"];
 
-export function providerMirror(): string {
+/**
+ * The offline mirror holding the AWS provider (`version`, or any 5.x), or an error that says where
+ * it was looked for. The benchmark (bench/) finds its mirror the same way.
+ */
+export function providerMirror(version?: string): string {
   const configured = process.env.KRAKEN_TF_PLUGIN_DIR;
   const candidates = configured ? [configured] : MIRROR_CANDIDATES;
   for (const root of candidates) {
     const provider = join(root, "registry.terraform.io/hashicorp/aws");
-    if (existsSync(provider) && readdirSync(provider).some((version) => version.startsWith("5."))) return root;
+    if (existsSync(provider) && readdirSync(provider).some((found) => (version === undefined ? found.startsWith("5.") : found === version))) return root;
   }
   throw new Error(
-    `no offline mirror of the AWS provider 5.x found in ${candidates.join(", ")}; set KRAKEN_TF_PLUGIN_DIR to the folder that holds registry.terraform.io/hashicorp/aws`,
+    `no offline mirror of the AWS provider ${version ?? "5.x"} found in ${candidates.join(", ")}; set KRAKEN_TF_PLUGIN_DIR to the folder that holds registry.terraform.io/hashicorp/aws`,
   );
 }
 
