@@ -134,25 +134,38 @@ export function parseSpecText(text: string, file: string): SourceDocument[] {
       }
       return full;
     };
-    const locateIn = (documentIndex: number, prefix: readonly PathSegment[]) => (path: readonly PathSegment[]) => {
-      const parsed = fullDocuments()[documentIndex];
-      if (!parsed) return undefined;
-      const offset = offsetOf(parsed.root, [...prefix, ...path]);
-      if (offset === undefined) return undefined;
-      const position = parsed.lineCounter.linePos(offset);
-      return { line: position.line, column: position.col };
-    };
-    const result: SourceDocument[] = [];
-    fast.forEach((value, documentIndex) => {
-      if (file.endsWith(".json") && Array.isArray(value)) {
-        value.forEach((item, index) => result.push({ file, index: result.length + 1, value: item as unknown, locate: locateIn(documentIndex, [index]) }));
-      } else {
-        result.push({ file, index: result.length + 1, value, locate: locateIn(documentIndex, []) });
-      }
-    });
-    return result;
+    return sourceDocuments(
+      file,
+      fast.map((value, documentIndex) => ({
+        value,
+        locate: (path) => {
+          const parsed = fullDocuments()[documentIndex];
+          return parsed ? positionOf(parsed.root, parsed.lineCounter, path) : undefined;
+        },
+      })),
+    );
   }
   return parseWithPositions(text, file);
+}
+
+function positionOf(root: YamlNode, lineCounter: LineCounter, path: readonly PathSegment[]): SourcePosition | undefined {
+  const offset = offsetOf(root, path);
+  if (offset === undefined) return undefined;
+  const position = lineCounter.linePos(offset);
+  return { line: position.line, column: position.col };
+}
+
+/** The documents of a file, numbered; a JSON file may hold an array of them, as JSON has no document separator. */
+function sourceDocuments(file: string, parsed: readonly { value: unknown; locate: SourceDocument["locate"] }[]): SourceDocument[] {
+  const result: SourceDocument[] = [];
+  for (const { value, locate } of parsed) {
+    if (file.endsWith(".json") && Array.isArray(value)) {
+      value.forEach((item: unknown, index) => result.push({ file, index: result.length + 1, value: item, locate: (path) => locate([index, ...path]) }));
+    } else {
+      result.push({ file, index: result.length + 1, value, locate });
+    }
+  }
+  return result;
 }
 
 /**
@@ -161,7 +174,7 @@ export function parseSpecText(text: string, file: string): SourceDocument[] {
  */
 export function parseWithPositions(text: string, file: string): SourceDocument[] {
   const { isScalar } = fullParser();
-  const result: SourceDocument[] = [];
+  const parsed: { value: unknown; locate: SourceDocument["locate"] }[] = [];
   for (const { doc, lineCounter } of documentsOf(text, file)) {
     // A trailing --- (or a document of comments only) holds nothing: not a document to check.
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
@@ -171,20 +184,9 @@ export function parseWithPositions(text: string, file: string): SourceDocument[]
     } catch (error) {
       throw new SpecSourceError(file, `not usable YAML: ${(error as Error).message}`);
     }
-    const locateIn = (prefix: readonly PathSegment[]) => (path: readonly PathSegment[]) => {
-      const offset = offsetOf(doc.contents, [...prefix, ...path]);
-      if (offset === undefined) return undefined;
-      const position = lineCounter.linePos(offset);
-      return { line: position.line, column: position.col };
-    };
-    // A JSON file may hold an array of documents, as JSON has no document separator.
-    if (file.endsWith(".json") && Array.isArray(value)) {
-      value.forEach((item, index) => result.push({ file, index: result.length + 1, value: item, locate: locateIn([index]) }));
-    } else {
-      result.push({ file, index: result.length + 1, value, locate: locateIn([]) });
-    }
+    parsed.push({ value, locate: (path) => positionOf(doc.contents, lineCounter, path) });
   }
-  return result;
+  return sourceDocuments(file, parsed);
 }
 
 /** Reads and parses a spec file; "-" reads standard input. Throws `SpecSourceError`. */
