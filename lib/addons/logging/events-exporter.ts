@@ -12,6 +12,7 @@
  * @see https://github.com/resmoio/kubernetes-event-exporter/blob/master/pkg/sinks/tmpl.go
  */
 import { stringify } from "yaml";
+import { eventWatcherObjects } from "../event-watcher";
 import type { Cluster } from "../../spec";
 
 /** Namespace of the log agents and of the events logger. */
@@ -137,7 +138,6 @@ const labels = {
   "app.kubernetes.io/part-of": "kraken-lib",
   "app.kubernetes.io/managed-by": "kraken-lib",
 };
-const selector = { "app.kubernetes.io/name": EVENTS_EXPORTER_NAME };
 const CONFIG_FILE = "config.yaml";
 const CONFIG_DIR = "/etc/kube-events-logger";
 
@@ -149,61 +149,30 @@ const CONFIG_DIR = "/etc/kube-events-logger";
 export function eventsExporterManifests(cluster: Cluster): Record<string, unknown>[] {
   if (!cluster.spec.addons.logging.enabled) return [];
   const metadata = { name: EVENTS_EXPORTER_NAME, namespace: LOGGING_NAMESPACE, labels };
-  const clusterRoleName = `kraken:${EVENTS_EXPORTER_NAME}`;
+  const watcher = eventWatcherObjects({
+    name: EVENTS_EXPORTER_NAME,
+    namespace: LOGGING_NAMESPACE,
+    labels,
+    eventApiGroups: ["", "events.k8s.io"],
+    serviceAccount: { automountServiceAccountToken: true },
+    container: {
+      name: EVENTS_EXPORTER_CONTAINER,
+      image: EVENTS_EXPORTER_IMAGE,
+      args: [`-conf=${CONFIG_DIR}/${CONFIG_FILE}`],
+      port: { name: "metrics", number: EVENTS_EXPORTER_METRICS_PORT },
+      memoryRequest: "32Mi",
+      volumeMounts: [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }],
+    },
+    volumes: [{ name: "config", configMap: { name: EVENTS_EXPORTER_NAME } }],
+  });
   return [
     {
       apiVersion: "v1",
       kind: "Namespace",
       metadata: { name: LOGGING_NAMESPACE, labels: { "app.kubernetes.io/managed-by": "kraken-lib", "app.kubernetes.io/part-of": "kraken-lib" } },
     },
-    { apiVersion: "v1", kind: "ServiceAccount", metadata, automountServiceAccountToken: true },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: clusterRoleName, labels },
-      rules: [{ apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["get", "list", "watch"] }],
-    },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: clusterRoleName, labels },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRoleName },
-      subjects: [{ kind: "ServiceAccount", name: EVENTS_EXPORTER_NAME, namespace: LOGGING_NAMESPACE }],
-    },
+    ...watcher.slice(0, 3),
     { apiVersion: "v1", kind: "ConfigMap", metadata, data: { [CONFIG_FILE]: stringify(eventsExporterConfig(cluster)) } },
-    {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata,
-      spec: {
-        replicas: 1,
-        // One exporter at a time: two would write every event twice while a rolling update lasts.
-        strategy: { type: "Recreate" },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: EVENTS_EXPORTER_NAME,
-            nodeSelector: { "kubernetes.io/os": "linux" },
-            securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
-            containers: [
-              {
-                name: EVENTS_EXPORTER_CONTAINER,
-                image: EVENTS_EXPORTER_IMAGE,
-                imagePullPolicy: "IfNotPresent",
-                args: [`-conf=${CONFIG_DIR}/${CONFIG_FILE}`],
-                ports: [{ name: "metrics", containerPort: EVENTS_EXPORTER_METRICS_PORT, protocol: "TCP" }],
-                readinessProbe: { httpGet: { path: "/metrics", port: "metrics" }, periodSeconds: 30 },
-                livenessProbe: { httpGet: { path: "/metrics", port: "metrics" }, periodSeconds: 30, failureThreshold: 5 },
-                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                volumeMounts: [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }],
-              },
-            ],
-            volumes: [{ name: "config", configMap: { name: EVENTS_EXPORTER_NAME } }],
-          },
-        },
-      },
-    },
+    watcher[3]!,
   ];
 }

@@ -11,6 +11,7 @@
  * @see https://github.com/caicloud/event_exporter/blob/master/pkg/collector/metrics.go
  */
 import type { Cluster } from "../../spec";
+import { eventWatcherObjects } from "../event-watcher";
 
 /** Namespace of the monitoring stack. */
 export const MONITORING_NAMESPACE = "monitoring";
@@ -61,55 +62,22 @@ export function eventExporterManifests(cluster: Cluster): Record<string, unknown
   if (!monitoring.enabled) return [];
   const metadata = { name: EVENT_EXPORTER_NAME, namespace: MONITORING_NAMESPACE, labels };
   return [
-    { apiVersion: "v1", kind: "ServiceAccount", metadata },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: `kraken:${EVENT_EXPORTER_NAME}`, labels },
-      rules: [{ apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] }],
-    },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: `kraken:${EVENT_EXPORTER_NAME}`, labels },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: `kraken:${EVENT_EXPORTER_NAME}` },
-      subjects: [{ kind: "ServiceAccount", name: EVENT_EXPORTER_NAME, namespace: MONITORING_NAMESPACE }],
-    },
-    {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata,
-      spec: {
-        replicas: 1,
-        // One exporter at a time: two would export every event twice while a rolling update lasts.
-        strategy: { type: "Recreate" },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: EVENT_EXPORTER_NAME,
-            nodeSelector: { "kubernetes.io/os": "linux" },
-            securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
-            containers: [
-              {
-                name: EVENT_EXPORTER_NAME,
-                image: EVENT_EXPORTER_IMAGE,
-                imagePullPolicy: "IfNotPresent",
-                args: [...EXPORTED_EVENT_TYPES.map((type) => `--eventType=${type}`), `--port=${EVENT_EXPORTER_PORT}`],
-                ports: [{ name: "http", containerPort: EVENT_EXPORTER_PORT, protocol: "TCP" }],
-                readinessProbe: { httpGet: { path: "/metrics", port: "http" }, periodSeconds: 30 },
-                livenessProbe: { httpGet: { path: "/metrics", port: "http" }, periodSeconds: 30, failureThreshold: 5 },
-                resources: { requests: { cpu: "10m", memory: "40Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                // klog writes to stderr; /tmp is there for anything that still wants a file.
-                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-              },
-            ],
-            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "16Mi" } }],
-          },
-        },
+    ...eventWatcherObjects({
+      name: EVENT_EXPORTER_NAME,
+      namespace: MONITORING_NAMESPACE,
+      labels,
+      eventApiGroups: [""],
+      container: {
+        name: EVENT_EXPORTER_NAME,
+        image: EVENT_EXPORTER_IMAGE,
+        args: [...EXPORTED_EVENT_TYPES.map((type) => `--eventType=${type}`), `--port=${EVENT_EXPORTER_PORT}`],
+        port: { name: "http", number: EVENT_EXPORTER_PORT },
+        memoryRequest: "40Mi",
+        // klog writes to stderr; /tmp is there for anything that still wants a file.
+        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
       },
-    },
+      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "16Mi" } }],
+    }),
     {
       apiVersion: "v1",
       kind: "Service",
